@@ -1,0 +1,88 @@
+"""Settings: read once, each with a default and a line of help.
+
+Every setting can come from the environment as ``SHELFSYNC_<NAME>`` (upper
+case).  The README lists them all; a test checks that it does.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+__all__ = ["Settings", "SETTINGS_HELP"]
+
+
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
+@dataclass(frozen=True)
+class Settings:
+    db: Path = _setting(Path("data/shelfsync.db"), "SQLite database file (created on first use)")
+    host: str = _setting("127.0.0.1", "address `shelfsync serve` listens on")
+    port: int = _setting(8000, "port `shelfsync serve` listens on")
+    secret: str = _setting(
+        "", "key that signs session cookies; empty = a random key kept in the database"
+    )
+    session_hours: int = _setting(12, "how long a login session lasts")
+    secure_cookies: bool = _setting(
+        False, "mark session cookies Secure (turn on when served over HTTPS)"
+    )
+    busy_timeout_ms: int = _setting(
+        5000, "how long a write waits for SQLite's lock before answering 503"
+    )
+    synchronous: str = _setting(
+        "NORMAL", "SQLite synchronous mode (NORMAL is safe against process crashes in WAL)"
+    )
+    count_window_seconds: int = _setting(
+        60, "clock uncertainty window: other devices' movements this close to a count hold it"
+    )
+    recount_window_hours: int = _setting(
+        24, "two counts of one place within this many hours that disagree are held"
+    )
+    internal_retries: int = _setting(
+        3, "tries before a movement that keeps failing internally is rejected (INTERNAL)"
+    )
+    retry_after_ms: int = _setting(2000, "back-off the server asks for after a transient fault")
+    pull_max_limit: int = _setting(5000, "the most changes one pull page returns")
+    enrolment_minutes: int = _setting(15, "how long a device enrolment code stays valid")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Defaults, then ``SHELFSYNC_*`` variables, then explicit overrides."""
+        env = os.environ if env is None else env
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            raw = env.get(f"SHELFSYNC_{f.name.upper()}")
+            if raw is None:
+                continue
+            values[f.name] = _convert(f.name, type(f.default), raw)
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        if "db" in values:
+            values["db"] = Path(values["db"])
+        return replace(cls(), **values)
+
+
+def _convert(name: str, kind: type, raw: str) -> Any:
+    try:
+        if kind is bool:
+            if raw.lower() in {"1", "true", "yes", "on"}:
+                return True
+            if raw.lower() in {"0", "false", "no", "off", ""}:
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            return int(raw)
+        if issubclass(kind, Path):
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise SystemExit(
+            f"SHELFSYNC_{name.upper()}={raw!r} is not a valid {kind.__name__}"
+        ) from None
+
+
+SETTINGS_HELP: dict[str, str] = {f.name: f.metadata["help"] for f in fields(Settings)}

@@ -1,0 +1,75 @@
+"""Time: ISO 8601 text on the wire, integer milliseconds inside.
+
+Device clocks are hints (protocol, principle 4).  The server keeps the offset
+between a device's clock and its own at each push, and places each movement
+at ``recorded_at + offset``, clamped to be no earlier than the device's
+previous movement and no later than the moment it was received.  A clamped
+time is marked uncertain.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime
+
+__all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def ms_to_iso(ms: int) -> str:
+    """``2026-11-23T09:55:12.331Z`` for a millisecond timestamp."""
+    dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def iso_now() -> str:
+    return ms_to_iso(now_ms())
+
+
+def parse_iso_ms(text: str) -> int:
+    """Milliseconds since 1970 for an ISO 8601 time with a zone.
+
+    Raises ValueError for text that is not such a time (a time without a zone
+    would be read in the server's zone, so it is refused).
+    """
+    if not isinstance(text, str) or not text:
+        raise ValueError("expected an ISO 8601 time such as 2026-11-23T09:55:12.331Z")
+    try:
+        dt = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{text!r} is not an ISO 8601 time") from None
+    if dt.tzinfo is None:
+        raise ValueError(f"{text!r} has no time zone (end it with Z)")
+    return int(dt.timestamp() * 1000)
+
+
+class EventClock:
+    """Corrected event times for the movements of one push from one device."""
+
+    __slots__ = ("floor_ms", "offset_ms", "received_ms")
+
+    def __init__(self, device_time_ms: int, received_ms: int, previous_event_ms: int | None):
+        self.offset_ms = received_ms - device_time_ms
+        self.received_ms = received_ms
+        self.floor_ms = previous_event_ms if previous_event_ms is not None else None
+
+    def place(self, recorded_ms: int | None) -> tuple[int, bool]:
+        """The event time of one movement and whether it had to be clamped.
+
+        Call in device order: each result becomes the floor for the next.
+        """
+        uncertain = False
+        if recorded_ms is None:
+            event = self.received_ms
+            uncertain = True
+        else:
+            event = recorded_ms + self.offset_ms
+        if event > self.received_ms:
+            event, uncertain = self.received_ms, True
+        if self.floor_ms is not None and event < self.floor_ms:
+            event, uncertain = self.floor_ms, True
+        self.floor_ms = event
+        return event, uncertain

@@ -1,0 +1,182 @@
+"""Counts are assertions at a position in the movement order.
+
+A count says "at this moment this bin held N of this item/lot".  It is placed
+after every movement its device had pulled (``server_seq <= basis``), after
+its own device's earlier movements (by ``seq``), and among other devices'
+movements by corrected event time.  What it posts is ``counted - book``,
+where book is the quantity at that position; movements placed after it still
+apply on top.
+
+When a movement placed *before* a posted count arrives late, the count has
+already absorbed it: a re-adjustment of the opposite sign is appended at the
+count's position (never an edit of the old entry).  The nearest following
+count absorbs it; counts further on are unaffected.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from functools import cmp_to_key
+
+from .posting import Key, Poster
+
+__all__ = ["Position", "placed_before", "CountCheck", "check_count", "following_count"]
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    movement_id: str
+    device_id: str
+    seq: int
+    basis: int
+    event_ms: int
+    server_seq: int
+
+
+def placed_before(a: Position, b: Position) -> bool:
+    """Whether movement ``a`` comes before ``b`` in the movement order."""
+    if a.movement_id == b.movement_id:
+        return False
+    if a.server_seq <= b.basis:
+        return True  # b's device had pulled a
+    if b.server_seq <= a.basis:
+        return False  # a's device had pulled b
+    if a.device_id == b.device_id:
+        return a.seq < b.seq
+    return (a.event_ms, a.server_seq) < (b.event_ms, b.server_seq)
+
+
+def _order(a: Position, b: Position) -> int:
+    if placed_before(a, b):
+        return -1
+    if placed_before(b, a):
+        return 1
+    return 0
+
+
+_POSITION_COLUMNS = "m.id, m.device_id, m.seq, m.basis, m.event_ms, m.server_seq"
+
+
+def _position(row: sqlite3.Row | tuple[object, ...], offset: int = 0) -> Position:
+    return Position(*row[offset : offset + 6])  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
+class CountCheck:
+    book: int
+    variance: int
+    ambiguous_with: str | None  # a movement id
+    disagrees_with: str | None  # a count's movement id
+    absorbed_by: Position | None  # a later-placed count that absorbs the variance
+
+
+def _entries_since(poster: Poster, key: Key, basis: int) -> list[tuple[int, str, Position]]:
+    rows = poster.conn.execute(
+        f"SELECT l.qty, m.kind, {_POSITION_COLUMNS} FROM ledger l"
+        " JOIN movements m ON m.id = l.movement_id"
+        " WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq > ?",
+        (*key, basis),
+    ).fetchall()
+    return [(row[0], row[1], _position(row, 2)) for row in rows]
+
+
+def _counts_since(poster: Poster, key: Key, after_seq: int) -> list[tuple[int, Position]]:
+    rows = poster.conn.execute(
+        f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
+        " JOIN movements m ON m.id = c.movement_id"
+        " WHERE c.item_id = ? AND c.location_id = ? AND c.lot = ? AND c.server_seq > ?",
+        (*key, after_seq),
+    ).fetchall()
+    return [(row[0], _position(row, 1)) for row in rows]
+
+
+def _nearest(positions: list[Position]) -> Position | None:
+    if not positions:
+        return None
+    return sorted(positions, key=cmp_to_key(_order))[0]
+
+
+def check_count(
+    poster: Poster,
+    key: Key,
+    count: Position,
+    counted: int,
+    *,
+    window_ms: int,
+    recount_window_ms: int,
+) -> CountCheck:
+    """Place a count and say what it would post and what stands in its way.
+
+    The caller must have flushed the poster, so the ledger holds everything.
+    """
+    on_hand = poster.stock_row(key).on_hand
+    entries = _entries_since(poster, key, count.basis)
+    after = [(qty, kind, pos) for qty, kind, pos in entries if not placed_before(pos, count)]
+    book = on_hand - sum(qty for qty, _, _ in after)
+    variance = counted - book
+
+    ambiguous_with = None
+    for _, kind, pos in entries:
+        if (
+            kind != "count"
+            and pos.device_id != count.device_id
+            and abs(pos.event_ms - count.event_ms) <= window_ms
+        ):
+            ambiguous_with = pos.movement_id
+            break
+
+    # Counts of the same place: the nearest placed after this one, and the
+    # latest placed before it within the recount window.
+    counts = _counts_since(poster, key, count.basis)
+    latest_known = poster.conn.execute(
+        f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
+        " JOIN movements m ON m.id = c.movement_id"
+        " WHERE c.item_id = ? AND c.location_id = ? AND c.lot = ? AND c.server_seq <= ?"
+        " ORDER BY c.server_seq DESC LIMIT 1",
+        (*key, count.basis),
+    ).fetchone()
+    if latest_known is not None:
+        counts.append((latest_known[0], _position(latest_known, 1)))
+    later = [(c, pos) for c, pos in counts if placed_before(count, pos)]
+    absorbed_by = _nearest([pos for _, pos in later])
+    disagrees_with = None
+    if absorbed_by is not None:
+        # What this count implies for the next one, through what lies between.
+        between = sum(
+            qty
+            for qty, kind, pos in after
+            if pos.movement_id != absorbed_by.movement_id and placed_before(pos, absorbed_by)
+        )
+        next_counted = next(c for c, pos in later if pos.movement_id == absorbed_by.movement_id)
+        close = abs(absorbed_by.event_ms - count.event_ms) <= recount_window_ms
+        if close and counted + between != next_counted:
+            disagrees_with = absorbed_by.movement_id
+    elif variance != 0:
+        earlier = [
+            pos
+            for _, pos in counts
+            if placed_before(pos, count) and abs(count.event_ms - pos.event_ms) <= recount_window_ms
+        ]
+        if earlier:
+            disagrees_with = sorted(earlier, key=cmp_to_key(_order))[-1].movement_id
+    return CountCheck(book, variance, ambiguous_with, disagrees_with, absorbed_by)
+
+
+def following_count(
+    poster: Poster, key: Key, movement: Position, *, window_ms: int
+) -> tuple[Position | None, str | None]:
+    """For a delta at ``key``: the posted count that absorbs it, if it was placed
+    before one, and a count whose clock window it falls in (ambiguous)."""
+    counts = _counts_since(poster, key, movement.basis)
+    later = [pos for _, pos in counts if placed_before(movement, pos)]
+    ambiguous = next(
+        (
+            pos.movement_id
+            for _, pos in counts
+            if pos.device_id != movement.device_id
+            and abs(pos.event_ms - movement.event_ms) <= window_ms
+        ),
+        None,
+    )
+    return _nearest(later), ambiguous

@@ -1,0 +1,106 @@
+"""Opening the SQLite database, in one place.
+
+Every connection the project makes goes through :func:`connect`, so the
+pragmas (WAL, foreign keys, busy timeout) are the same for the server, the
+CLI, the tests and the benchmarks.  Writes that must not be lost run inside
+:func:`write_transaction`, which takes SQLite's write lock up front
+(``BEGIN IMMEDIATE``) so two writers never deadlock on a lock upgrade.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from .errors import TransientStoreError
+
+__all__ = ["connect", "write_transaction", "is_transient", "TransientStoreError"]
+
+_TRANSIENT_MARKERS = (
+    "database is locked",
+    "database table is locked",
+    "database or disk is full",
+    "disk i/o error",
+    "unable to open database",
+    "database is busy",
+)
+
+
+def connect(
+    path: str | Path,
+    *,
+    busy_timeout_ms: int = 5000,
+    synchronous: str = "NORMAL",
+    readonly: bool = False,
+) -> sqlite3.Connection:
+    """Open ``path`` in autocommit mode with the project's pragmas.
+
+    Transactions are explicit (``write_transaction`` or ``BEGIN``), never
+    implicit: ``isolation_level=None`` stops the sqlite3 module from opening
+    transactions behind our back.
+    """
+    target = f"file:{path}?mode=ro" if readonly else str(path)
+    conn = sqlite3.connect(
+        target,
+        uri=readonly,
+        isolation_level=None,
+        check_same_thread=False,
+        cached_statements=256,
+    )
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+    if not readonly:
+        conn.execute("PRAGMA journal_mode = WAL")
+    if synchronous.upper() not in {"OFF", "NORMAL", "FULL", "EXTRA"}:
+        raise ValueError(f"synchronous must be OFF, NORMAL, FULL or EXTRA, not {synchronous!r}")
+    conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA cache_size = -65536")
+    return conn
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for database faults that may pass if the caller tries again later."""
+    if not isinstance(exc, sqlite3.OperationalError):
+        return False
+    text = str(exc).lower()
+    return any(marker in text for marker in _TRANSIENT_MARKERS)
+
+
+@contextmanager
+def write_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """Run the block as one write transaction: all of it commits, or none.
+
+    A transient fault (locked, busy, disk full) is re-raised as
+    :class:`TransientStoreError` after the rollback, so callers can answer
+    "try again later" knowing nothing was written.
+    """
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as exc:
+        if is_transient(exc):
+            raise TransientStoreError(str(exc)) from exc
+        raise
+    try:
+        yield conn
+        conn.execute("COMMIT")
+    except BaseException as exc:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        if is_transient(exc):
+            raise TransientStoreError(str(exc)) from exc
+        raise
+
+
+@contextmanager
+def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A consistent snapshot for several reads (WAL readers never block writers)."""
+    conn.execute("BEGIN")
+    try:
+        yield conn
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")

@@ -1,0 +1,99 @@
+"""The stable names of the protocol, defined once.
+
+Movement kinds, outcomes, conflict and rejection codes, location kinds, roles.
+Changing one of these strings is a protocol version bump.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+__all__ = [
+    "PROTOCOL_VERSION",
+    "MOVEMENT_KINDS",
+    "DELTA_KINDS",
+    "OUTCOMES",
+    "CONFLICT_CODES",
+    "HOLD_CODES",
+    "REJECT_CODES",
+    "LOCATION_KINDS",
+    "VIRTUAL_LOCATIONS",
+    "ROLES",
+    "TRACKING_MODES",
+    "LOT_STATUSES",
+]
+
+PROTOCOL_VERSION: Final = 1
+
+MOVEMENT_KINDS: Final = (
+    "receive",
+    "putaway",
+    "transfer",
+    "pick",
+    "pack",
+    "ship",
+    "return",
+    "count",
+    "adjust",
+    "scrap",
+)
+DELTA_KINDS: Final = tuple(k for k in MOVEMENT_KINDS if k != "count")
+
+OUTCOMES: Final = ("applied", "flagged", "held", "rejected")
+
+# Posted anyway, with an open conflict for a supervisor ("flagged").
+CONFLICT_CODES: Final = (
+    "NEGATIVE_STOCK",
+    "OVER_RECEIPT",
+    "OVERPICK",
+    "ORDER_CLOSED",
+    "LOT_BLOCKED",
+    "OVERSHIP",
+    "RETURN_UNEXPECTED",
+    "COUNT_AMBIGUOUS",
+)
+# Recorded, waiting for a supervisor before stock changes ("held").
+HOLD_CODES: Final = (
+    "UNKNOWN_ITEM",
+    "UNKNOWN_LOCATION",
+    "COUNT_VARIANCE",
+    "COUNT_AMBIGUOUS",
+    "COUNT_DISAGREEMENT",
+)
+# Recorded, never posted ("rejected").
+REJECT_CODES: Final = (
+    "INVALID_FIELD",
+    "MISSING_FIELD",
+    "UNKNOWN_KIND",
+    "INVALID_QTY",
+    "MISSING_REASON",
+    "ID_REUSED",
+    "INTERNAL",
+)
+
+LOCATION_KINDS: Final = (
+    "receiving",
+    "pick",
+    "reserve",
+    "staging",
+    "packing",
+    "shipping",
+    "returns",
+    "quarantine",
+    "virtual",
+)
+
+# The counterparts that make the ledger double-entry: every movement moves
+# units from one location to another, and these stand for the outside world.
+VIRTUAL_LOCATIONS: Final = {
+    "SUPPLIER": "where received goods come from",
+    "CUSTOMER": "where shipped goods go and returns come from",
+    "SCRAP": "where scrapped goods go",
+    "INVENTORY": "the other side of adjustments and count variances",
+}
+
+ROLES: Final = ("picker", "counter", "supervisor", "admin")
+
+TRACKING_MODES: Final = ("none", "lot", "serial")
+
+LOT_STATUSES: Final = ("ok", "hold", "recalled")

@@ -1,0 +1,351 @@
+"""Merging one new movement: validate, resolve, post, flag.
+
+``Merger.merge`` decides a movement's outcome and writes its effects through
+the ``Poster``; the push loop around it (order, replays, gaps) is in
+``push.py``.  How each kind posts follows the protocol's table; every posting
+is double-entry, against a virtual location where goods enter or leave.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+
+from .catalog import Catalog, ItemRef, LocationRef
+from .clock import EventClock, parse_iso_ms
+from .counts import Position, check_count, following_count
+from .movement import Incoming, WireMovement, validate
+from .posting import Key, Poster
+from .rules import Rules
+from .tolerance import Tolerances
+
+__all__ = ["Merger", "Result"]
+
+
+@dataclass(slots=True)
+class Result:
+    id: str
+    seq: int
+    outcome: str
+    server_seq: int
+    conflicts: list[dict[str, str]] = field(default_factory=list)
+    message: str | None = None
+    code: str | None = None
+    replayed: bool = False
+
+    def as_json(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "id": self.id,
+            "seq": self.seq,
+            "outcome": self.outcome,
+            "replayed": self.replayed,
+            "server_seq": self.server_seq,
+            "conflicts": self.conflicts,
+            "message": self.message,
+        }
+        if self.code is not None:
+            out["code"] = self.code
+        return out
+
+
+class _Stop(Exception):
+    """Ends the merge of one movement with an outcome other than applied."""
+
+    def __init__(self, outcome: str, code: str, message: str) -> None:
+        self.outcome, self.code, self.message = outcome, code, message
+
+
+# (from side, to side): "from"/"to" = the movement's field, a name = a virtual location,
+# "staging"/"packing" = the field, or the warehouse's default location of that kind.
+_LEGS: dict[str, tuple[str, str]] = {
+    "receive": ("SUPPLIER", "to"),
+    "putaway": ("from", "to"),
+    "transfer": ("from", "to"),
+    "pick": ("from", "staging"),
+    "pack": ("from", "packing"),
+    "ship": ("from", "CUSTOMER"),
+    "return": ("CUSTOMER", "to"),
+    "scrap": ("from", "SCRAP"),
+}
+
+
+class Merger:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        poster: Poster,
+        catalog: Catalog,
+        rules: Rules,
+        device_id: str,
+        clock: EventClock,
+        received_at: str,
+    ) -> None:
+        self.conn, self.poster, self.catalog, self.rules = conn, poster, catalog, rules
+        self.device_id, self.clock, self.received_at = device_id, clock, received_at
+        self.tolerances = Tolerances(conn)
+
+    # -- the whole of one movement ----------------------------------------------
+
+    def merge(self, inc: Incoming) -> Result:
+        seq_no = self.poster.next_seq()
+        m = inc.movement
+        recorded_ms: int | None = None
+        if m is not None and m.recorded_at:
+            try:
+                recorded_ms = parse_iso_ms(m.recorded_at)
+            except ValueError:
+                recorded_ms = None
+        event_ms, uncertain = self.clock.place(recorded_ms)
+        basis = min(m.basis or 0, seq_no - 1) if m is not None else 0
+        pos = Position(inc.id, self.device_id, inc.seq, basis, event_ms, seq_no)
+        result = Result(inc.id, inc.seq, "applied", seq_no)
+        item_id: int | None = None
+        lot = ""
+        ends: tuple[int | None, int | None] = (None, None)
+        units: int | None = None
+        try:
+            if m is None:
+                raise _Stop("rejected", "INVALID_FIELD", inc.decode_error or "invalid movement")
+            invalid = validate(m)
+            if invalid is not None:
+                raise _Stop("rejected", invalid.code, invalid.message)
+            item, pack = self._item(m)
+            item_id = item.id
+            lot = self._lot_key(m, item)
+            units = m.qty * pack  # type: ignore[operator]
+            places = self._places(m)
+            ends = (places[0].id if places[0] else None, places[1].id if places[1] else None)
+            if lot:
+                self._check_lot(m, item, lot, seq_no, result)
+            if m.kind == "count":
+                self._count(m, pos, (item.id, places[1].id, lot), units, result)  # type: ignore[union-attr]
+            else:
+                self._delta(m, pos, item, lot, units, places, result)
+        except _Stop as stop:
+            result.outcome, result.code, result.message = stop.outcome, stop.code, stop.message
+            if stop.outcome == "held":
+                self._conflict(result, stop.code, stop.message, item_id, ends[1] or ends[0])
+        if result.outcome == "applied" and result.conflicts:
+            result.outcome = "flagged"
+        self.poster.movement(
+            (
+                inc.id, self.device_id, inc.seq, seq_no, seq_no,
+                m.kind if m is not None else "?",
+                m.user if m is not None else None,
+                m.recorded_at if m is not None else None,
+                event_ms, int(uncertain), self.received_at, basis, item_id, lot,
+                ends[0], ends[1], units, result.outcome, result.outcome, result.code,
+                result.message, inc.digest, inc.payload,
+            )
+        )  # fmt: skip
+        return result
+
+    # -- resolving names ----------------------------------------------------------
+
+    def _item(self, m: WireMovement) -> tuple[ItemRef, int]:
+        found = self.catalog.item(m.item or "")
+        if found is None:
+            raise _Stop("held", "UNKNOWN_ITEM", f"no item has SKU or barcode {m.item}")
+        return found
+
+    def _lot_key(self, m: WireMovement, item: ItemRef) -> str:
+        if item.tracking == "lot":
+            if not m.lot:
+                raise _Stop("rejected", "MISSING_FIELD", f"lot: required for {item.sku}")
+            return m.lot
+        if item.tracking == "serial":
+            if not m.serial:
+                raise _Stop("rejected", "MISSING_FIELD", f"serial: required for {item.sku}")
+            return m.serial
+        return ""
+
+    def _location(self, code: str, field_name: str) -> LocationRef:
+        loc = self.catalog.location(code)
+        if loc is None:
+            raise _Stop("held", "UNKNOWN_LOCATION", f"{field_name}: no location {code}")
+        if loc.virtual:
+            raise _Stop("rejected", "INVALID_FIELD", f"{field_name}: {code} is not a real place")
+        return loc
+
+    def _default(self, kind: str, near: LocationRef) -> LocationRef:
+        row = self.conn.execute(
+            "SELECT code FROM locations WHERE kind = ? AND active = 1"
+            " AND (warehouse_id IS ? OR ? IS NULL) ORDER BY pick_seq, code LIMIT 1",
+            (kind, near.warehouse_id, near.warehouse_id),
+        ).fetchone()
+        if row is None:
+            raise _Stop("held", "UNKNOWN_LOCATION", f"to: no {kind} location to move into")
+        return self._location(row[0], "to")
+
+    def _places(self, m: WireMovement) -> tuple[LocationRef | None, LocationRef | None]:
+        """(from, to) as real or virtual locations; for a count, (None, the bin)."""
+        if m.kind == "count":
+            return None, self._location(m.to or m.from_ or "", "to" if m.to else "from")
+        if m.kind == "adjust":
+            if m.from_:
+                return self._location(m.from_, "from"), self.catalog.virtual("INVENTORY")
+            return self.catalog.virtual("INVENTORY"), self._location(m.to or "", "to")
+        source, target = _LEGS[m.kind]
+        src = (
+            self._location(m.from_ or "", "from")
+            if source == "from"
+            else self.catalog.virtual(source)
+        )
+        if target == "to":
+            dst = self._location(m.to or "", "to")
+        elif target in ("staging", "packing"):
+            dst = self._location(m.to, "to") if m.to else self._default(target, src)
+        else:
+            dst = self.catalog.virtual(target)
+        return src, dst
+
+    # -- lots -----------------------------------------------------------------------
+
+    def _check_lot(
+        self, m: WireMovement, item: ItemRef, lot: str, seq: int, result: Result
+    ) -> None:
+        row = self.conn.execute(
+            "SELECT status FROM lots WHERE item_id = ? AND code = ?", (item.id, lot)
+        ).fetchone()
+        if row is None:
+            self.conn.execute(
+                "INSERT INTO lots(item_id, code, expiry, server_seq) VALUES (?, ?, ?, ?)",
+                (item.id, lot, m.expiry, seq),
+            )
+            return
+        if row[0] != "ok" and m.kind in ("pick", "pack", "ship"):
+            self._conflict(
+                result, "LOT_BLOCKED", f"lot {lot} of {item.sku} is {row[0]}", item.id, None
+            )
+
+    # -- posting ----------------------------------------------------------------------
+
+    def _delta(
+        self,
+        m: WireMovement,
+        pos: Position,
+        item: ItemRef,
+        lot: str,
+        units: int,
+        places: tuple[LocationRef | None, LocationRef | None],
+        result: Result,
+    ) -> None:
+        src, dst = places
+        assert src is not None and dst is not None
+        for loc, qty in ((src, -units), (dst, units)):
+            key: Key = (item.id, loc.id, lot)
+            row = self.poster.entry(pos.server_seq, pos.movement_id, m.kind, key, qty)
+            if (
+                not loc.virtual
+                and row.last_count_seq is not None
+                and row.last_count_seq > pos.basis
+            ):
+                self._absorb(key, pos, qty, result, item.id)
+        if not src.virtual:
+            on_hand = self.poster.stock_row((item.id, src.id, lot)).on_hand
+            if on_hand < 0:
+                self._conflict(
+                    result,
+                    "NEGATIVE_STOCK",
+                    f"{src.code} would hold {on_hand} of {item.sku}",
+                    item.id,
+                    src.id,
+                )
+
+    def _absorb(self, key: Key, pos: Position, qty: int, result: Result, item_id: int) -> None:
+        """A delta placed before a posted count: that count absorbs it."""
+        self.poster.flush()
+        count, ambiguous = following_count(
+            self.poster, key, pos, window_ms=self.rules.count_window_ms
+        )
+        if count is not None:
+            inventory = self.catalog.virtual("INVENTORY").id
+            seq = pos.server_seq
+            self.poster.entry(seq, count.movement_id, "readjust", key, -qty, pos.movement_id)
+            self.poster.entry(
+                seq, count.movement_id, "readjust", (key[0], inventory, key[2]), qty,
+                pos.movement_id,
+            )  # fmt: skip
+        if ambiguous is not None:
+            self._conflict(
+                result,
+                "COUNT_AMBIGUOUS",
+                f"within the clock window of count {ambiguous}",
+                item_id,
+                key[1],
+            )
+
+    def _count(
+        self, m: WireMovement, pos: Position, key: Key, counted: int, result: Result
+    ) -> None:
+        self.poster.flush()
+        check = check_count(
+            self.poster,
+            key,
+            pos,
+            counted,
+            window_ms=self.rules.count_window_ms,
+            recount_window_ms=self.rules.recount_window_ms,
+        )
+        loc = self.catalog.locations_by_id[key[1]]
+        item = self.catalog.items_by_id[key[0]]
+        where = f"{item.sku} at {loc.code}"
+        if check.ambiguous_with is not None:
+            raise _Stop(
+                "held",
+                "COUNT_AMBIGUOUS",
+                f"count of {where} is too close in time to movement {check.ambiguous_with}"
+                " from another device to place",
+            )
+        if check.disagrees_with is not None:
+            raise _Stop(
+                "held",
+                "COUNT_DISAGREEMENT",
+                f"count of {counted} {where} disagrees with count {check.disagrees_with};"
+                " a recount is suggested",
+            )
+        if not self.tolerances.within(loc.kind, item, check.book, check.variance):
+            raise _Stop(
+                "held",
+                "COUNT_VARIANCE",
+                f"counted {counted} {where}, book {check.book}: variance {check.variance:+d}"
+                " is beyond tolerance",
+            )
+        self.post_count(pos, key, counted, check.variance, check.absorbed_by)
+        if check.variance:
+            result.message = f"count of {where}: book {check.book}, adjusted {check.variance:+d}"
+
+    def post_count(
+        self, pos: Position, key: Key, counted: int, variance: int, absorbed_by: Position | None
+    ) -> None:
+        """Post a count's adjustment (also used when a supervisor accepts a held count)."""
+        inventory: Key = (key[0], self.catalog.virtual("INVENTORY").id, key[2])
+        seq, mid = pos.server_seq, pos.movement_id
+        row = self.poster.entry(seq, mid, "count", key, variance)
+        row.last_count_seq = max(row.last_count_seq or 0, seq)
+        if variance:
+            self.poster.entry(seq, mid, "count", inventory, -variance)
+        if absorbed_by is not None and variance:
+            later = absorbed_by.movement_id
+            self.poster.entry(seq, later, "readjust", key, -variance, mid)
+            self.poster.entry(seq, later, "readjust", inventory, variance, mid)
+        self.conn.execute(
+            "INSERT INTO counts(movement_id, item_id, location_id, lot, counted, server_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (mid, key[0], key[1], key[2], counted, seq),
+        )
+
+    # -- conflicts ----------------------------------------------------------------------
+
+    def _conflict(
+        self, result: Result, code: str, message: str, item_id: int | None, location_id: int | None
+    ) -> None:
+        cur = self.conn.execute(
+            "INSERT INTO conflicts(movement_id, code, message, item_id, location_id, device_id,"
+            " created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (result.id, code, message, item_id, location_id, self.device_id, self.received_at,
+             result.server_seq),
+        )  # fmt: skip
+        result.conflicts.append({"id": f"c-{cur.lastrowid}", "code": code})
+        if result.message is None:
+            result.message = message

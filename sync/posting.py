@@ -1,0 +1,132 @@
+"""The one write path for stock: ledger entries and the stock projection.
+
+A ``Poster`` lives for one write transaction.  It hands out ``server_seq``
+numbers, buffers ledger entries and movement rows, keeps the stock rows it
+touched in memory, and writes everything with a few ``executemany`` calls in
+``flush``.  Reads that must see this transaction's own writes (count
+placement) flush first.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .clock import iso_now
+
+__all__ = ["StockRow", "Poster", "Key"]
+
+Key = tuple[int, int, str]  # item_id, location_id, lot ('' for none)
+
+
+@dataclass(slots=True)
+class StockRow:
+    on_hand: int
+    last_count_seq: int | None
+    server_seq: int
+    dirty: bool = False
+
+
+_INSERT_LEDGER = (
+    "INSERT INTO ledger(server_seq, movement_id, cause_id, entry, item_id, location_id, lot,"
+    " qty, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+_UPSERT_STOCK = (
+    "INSERT INTO stock(item_id, location_id, lot, on_hand, last_count_seq, server_seq)"
+    " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, location_id, lot) DO UPDATE SET"
+    " on_hand = excluded.on_hand, last_count_seq = excluded.last_count_seq,"
+    " server_seq = excluded.server_seq"
+)
+_INSERT_MOVEMENT = (
+    "INSERT INTO movements(id, device_id, seq, server_seq, status_seq, kind, user, recorded_at,"
+    " event_ms, time_uncertain, received_at, basis, item_id, lot, from_id, to_id, units,"
+    " outcome, state, code, message, digest, payload)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+class Poster:
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.posted_at = iso_now()
+        row = conn.execute("SELECT value FROM counters WHERE name = 'server_seq'").fetchone()
+        self.last_seq = self.start_seq = int(row[0])
+        self.stock: dict[Key, StockRow] = {}
+        self._ledger: list[tuple[object, ...]] = []
+        self._movements: list[tuple[object, ...]] = []
+
+    # -- sequence numbers -------------------------------------------------
+
+    def next_seq(self) -> int:
+        self.last_seq += 1
+        return self.last_seq
+
+    # -- stock --------------------------------------------------------------
+
+    def stock_row(self, key: Key) -> StockRow:
+        row = self.stock.get(key)
+        if row is None:
+            found = self.conn.execute(
+                "SELECT on_hand, last_count_seq, server_seq FROM stock"
+                " WHERE item_id = ? AND location_id = ? AND lot = ?",
+                key,
+            ).fetchone()
+            row = StockRow(0, None, 0) if found is None else StockRow(found[0], found[1], found[2])
+            self.stock[key] = row
+        return row
+
+    def entry(
+        self,
+        seq: int,
+        movement_id: str,
+        entry: str,
+        key: Key,
+        qty: int,
+        cause_id: str | None = None,
+    ) -> StockRow:
+        """Append one ledger entry and apply it to the projection."""
+        self._ledger.append(
+            (seq, movement_id, cause_id, entry, key[0], key[1], key[2], qty, self.posted_at)
+        )
+        row = self.stock_row(key)
+        row.on_hand += qty
+        row.server_seq = seq
+        row.dirty = True
+        return row
+
+    # -- movements ------------------------------------------------------------
+
+    def movement(self, values: tuple[object, ...]) -> None:
+        """Buffer one movements row (the column order of ``_INSERT_MOVEMENT``)."""
+        self._movements.append(values)
+
+    # -- writing ----------------------------------------------------------------
+
+    def flush(self) -> None:
+        conn = self.conn
+        if self._movements:
+            conn.executemany(_INSERT_MOVEMENT, self._movements)
+            self._movements.clear()
+        if self._ledger:
+            conn.executemany(_INSERT_LEDGER, self._ledger)
+            self._ledger.clear()
+        dirty = [(k, r) for k, r in self.stock.items() if r.dirty]
+        if dirty:
+            conn.executemany(
+                _UPSERT_STOCK,
+                [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq) for k, r in dirty],
+            )
+            for _, r in dirty:
+                r.dirty = False
+        if self.last_seq != self.start_seq:
+            conn.execute(
+                "UPDATE counters SET value = ? WHERE name = 'server_seq'", (self.last_seq,)
+            )
+            self.start_seq = self.last_seq
+
+    def forget(self, seq_before: int) -> None:
+        """Drop what is buffered and cached after a rollback to a savepoint."""
+        self._movements.clear()
+        self._ledger.clear()
+        self.stock.clear()
+        self.last_seq = self.start_seq = seq_before

@@ -1,0 +1,314 @@
+"""The database schema, as ``sqlite_utils.Migrations``.
+
+A released migration is never edited: add a new one below it.  ``migrate``
+also makes the per-database facts that must exist (the epoch, the counters,
+the virtual locations, the server's own device).
+
+Conventions:
+
+- ``server_seq`` on a row is the sequence number of its last change; pull
+  returns rows changed after a cursor.  One counter (``counters.server_seq``)
+  hands these out inside write transactions, so they follow commit order.
+- ``lot`` is ``''`` (never NULL) in keys, so "no lot" is a single key.
+- The ledger is append-only: triggers refuse UPDATE and DELETE.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import uuid
+
+from sqlite_utils import Database, Migrations
+
+from .kinds import LOCATION_KINDS, LOT_STATUSES, ROLES, TRACKING_MODES, VIRTUAL_LOCATIONS
+
+__all__ = ["migrations", "migrate", "SERVER_DEVICE_NAME"]
+
+SERVER_DEVICE_NAME = "server"
+
+migrations = Migrations("shelfsync")
+
+
+def _in(values: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db.executescript(
+        f"""
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+
+        CREATE TABLE warehouses (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL
+        );
+        CREATE TABLE locations (
+            id INTEGER PRIMARY KEY,
+            code TEXT NOT NULL UNIQUE,
+            barcode TEXT UNIQUE,
+            kind TEXT NOT NULL CHECK (kind IN {_in(LOCATION_KINDS)}),
+            warehouse_id INTEGER REFERENCES warehouses(id),
+            zone TEXT,
+            pick_seq INTEGER,
+            active INTEGER NOT NULL DEFAULT 1,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX locations_server_seq ON locations(server_seq);
+
+        CREATE TABLE items (
+            id INTEGER PRIMARY KEY,
+            sku TEXT NOT NULL UNIQUE,
+            name TEXT NOT NULL,
+            unit TEXT NOT NULL DEFAULT 'ea',
+            tracking TEXT NOT NULL DEFAULT 'none' CHECK (tracking IN {_in(TRACKING_MODES)}),
+            expiry_tracked INTEGER NOT NULL DEFAULT 0,
+            reorder_point INTEGER,
+            reorder_qty INTEGER,
+            item_class TEXT,
+            unit_cost REAL,
+            active INTEGER NOT NULL DEFAULT 1,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX items_server_seq ON items(server_seq);
+        CREATE TABLE item_barcodes (
+            code TEXT PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            pack_qty INTEGER NOT NULL DEFAULT 1 CHECK (pack_qty > 0)
+        );
+        CREATE INDEX item_barcodes_item ON item_barcodes(item_id);
+        CREATE TABLE lots (
+            id INTEGER PRIMARY KEY,
+            item_id INTEGER NOT NULL REFERENCES items(id),
+            code TEXT NOT NULL,
+            expiry TEXT,
+            status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN {_in(LOT_STATUSES)}),
+            server_seq INTEGER NOT NULL,
+            UNIQUE (item_id, code)
+        );
+        CREATE INDEX lots_server_seq ON lots(server_seq);
+
+        CREATE TABLE users (
+            id INTEGER PRIMARY KEY,
+            username TEXT NOT NULL UNIQUE,
+            role TEXT NOT NULL CHECK (role IN {_in(ROLES)}),
+            password_hash TEXT NOT NULL,
+            active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL
+        );
+
+        CREATE TABLE devices (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            username TEXT,
+            token_hash TEXT NOT NULL UNIQUE,
+            created_at TEXT NOT NULL,
+            revoked_at TEXT,
+            last_seq INTEGER NOT NULL DEFAULT 0,
+            last_event_ms INTEGER,
+            clock_offset_ms INTEGER,
+            last_push_at TEXT,
+            last_pull_at TEXT,
+            app_version TEXT,
+            pending INTEGER,
+            oldest_pending_at TEXT
+        );
+        CREATE TABLE enrolment_codes (
+            code_hash TEXT PRIMARY KEY,
+            created_by TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            expires_at TEXT NOT NULL,
+            used_at TEXT,
+            device_id TEXT
+        );
+        CREATE TABLE device_clock (
+            id INTEGER PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            server_time TEXT NOT NULL,
+            device_time TEXT NOT NULL,
+            offset_ms INTEGER NOT NULL
+        );
+        CREATE INDEX device_clock_device ON device_clock(device_id, id);
+
+        -- Every movement the server answered for, whatever its outcome, forever.
+        CREATE TABLE movements (
+            id TEXT PRIMARY KEY,
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            server_seq INTEGER NOT NULL,
+            status_seq INTEGER NOT NULL,
+            kind TEXT NOT NULL,
+            user TEXT,
+            recorded_at TEXT,
+            event_ms INTEGER NOT NULL,
+            time_uncertain INTEGER NOT NULL DEFAULT 0,
+            received_at TEXT NOT NULL,
+            basis INTEGER NOT NULL DEFAULT 0,
+            item_id INTEGER,
+            lot TEXT NOT NULL DEFAULT '',
+            from_id INTEGER,
+            to_id INTEGER,
+            units INTEGER,
+            outcome TEXT NOT NULL,
+            state TEXT NOT NULL,
+            code TEXT,
+            message TEXT,
+            digest TEXT NOT NULL,
+            payload TEXT NOT NULL,
+            UNIQUE (device_id, seq)
+        );
+        CREATE INDEX movements_status ON movements(device_id, status_seq);
+
+        -- A seq the device spent on a resend of a movement already stored
+        -- under another seq (same id, same content).
+        -- A seq whose movement reused an id with other content (ID_REUSED).
+        CREATE TABLE seq_aliases (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            movement_id TEXT NOT NULL,
+            rejected TEXT,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+
+        CREATE TABLE movement_failures (
+            device_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            movement_id TEXT NOT NULL,
+            tries INTEGER NOT NULL,
+            last_error TEXT NOT NULL,
+            PRIMARY KEY (device_id, seq)
+        ) WITHOUT ROWID;
+
+        -- The append-only ledger.  movement_id is the movement whose place in
+        -- the movement order this entry takes; cause_id, for re-adjustments,
+        -- the late movement that made it necessary.
+        CREATE TABLE ledger (
+            id INTEGER PRIMARY KEY,
+            server_seq INTEGER NOT NULL,
+            movement_id TEXT NOT NULL,
+            cause_id TEXT,
+            entry TEXT NOT NULL,
+            item_id INTEGER NOT NULL,
+            location_id INTEGER NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL,
+            posted_at TEXT NOT NULL
+        );
+        CREATE INDEX ledger_key ON ledger(item_id, location_id, lot, server_seq);
+        CREATE INDEX ledger_movement ON ledger(movement_id);
+        CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+        CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
+            BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
+
+        -- The projection of the ledger.  last_count_seq: server_seq of the
+        -- latest count posted here (a fast "no count to place against" check).
+        CREATE TABLE stock (
+            item_id INTEGER NOT NULL,
+            location_id INTEGER NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            on_hand INTEGER NOT NULL,
+            last_count_seq INTEGER,
+            server_seq INTEGER NOT NULL,
+            PRIMARY KEY (item_id, location_id, lot)
+        ) WITHOUT ROWID;
+        CREATE INDEX stock_server_seq ON stock(server_seq);
+        CREATE INDEX stock_location ON stock(location_id);
+
+        -- Posted counts, by the place they assert something about.
+        CREATE TABLE counts (
+            movement_id TEXT PRIMARY KEY,
+            item_id INTEGER NOT NULL,
+            location_id INTEGER NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            counted INTEGER NOT NULL,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX counts_key ON counts(item_id, location_id, lot, server_seq);
+
+        CREATE TABLE count_tolerances (
+            id INTEGER PRIMARY KEY,
+            location_kind TEXT,
+            item_class TEXT,
+            max_units INTEGER,
+            max_percent REAL,
+            max_value REAL,
+            UNIQUE (location_kind, item_class)
+        );
+
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY,
+            movement_id TEXT NOT NULL,
+            code TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
+            message TEXT,
+            item_id INTEGER,
+            location_id INTEGER,
+            device_id TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX conflicts_movement ON conflicts(movement_id);
+        CREATE INDEX conflicts_open ON conflicts(state, code);
+
+        CREATE TABLE resolutions (
+            id TEXT PRIMARY KEY,
+            conflict_id INTEGER REFERENCES conflicts(id),
+            movement_id TEXT NOT NULL,
+            action TEXT NOT NULL,
+            reason TEXT NOT NULL,
+            by_user TEXT NOT NULL,
+            at TEXT NOT NULL,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX resolutions_movement ON resolutions(movement_id);
+        """
+    )
+
+
+def _now_iso() -> str:
+    from .clock import iso_now
+
+    return iso_now()
+
+
+def _ensure_facts(conn: sqlite3.Connection) -> None:
+    """Rows every database needs, made once (idempotent)."""
+    conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?)", (str(uuid.uuid4()),))
+    for name in ("server_seq", "catalog_version"):
+        conn.execute("INSERT OR IGNORE INTO counters(name, value) VALUES (?, 0)", (name,))
+    for code in VIRTUAL_LOCATIONS:
+        conn.execute(
+            "INSERT OR IGNORE INTO locations(code, kind, server_seq) VALUES (?, 'virtual', 0)",
+            (code,),
+        )
+    conn.execute(
+        "INSERT OR IGNORE INTO count_tolerances(location_kind, item_class, max_units, max_percent)"
+        " SELECT NULL, NULL, 5, 10.0"
+        " WHERE NOT EXISTS (SELECT 1 FROM count_tolerances"
+        "                   WHERE location_kind IS NULL AND item_class IS NULL)"
+    )
+    if conn.execute("SELECT 1 FROM meta WHERE key = 'server_device_id'").fetchone() is None:
+        device_id = str(uuid.uuid4())
+        # The server's own device posts what people change in the web UI.
+        # Its token hash is unguessable and never handed out.
+        conn.execute(
+            "INSERT INTO devices(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+            (device_id, SERVER_DEVICE_NAME, "!server:" + uuid.uuid4().hex, _now_iso()),
+        )
+        conn.execute("INSERT INTO meta(key, value) VALUES ('server_device_id', ?)", (device_id,))
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    """Apply pending migrations and make sure the per-database facts exist."""
+    db = Database(conn)
+    migrations.apply(db)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        _ensure_facts(conn)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
