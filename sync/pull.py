@@ -151,7 +151,7 @@ def _results(
 
 
 def pull(
-    conn: sqlite3.Connection, request: PullRequest, *, max_limit: int = 5000
+    conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000
 ) -> dict[str, Any]:
     """One page of changes for the device (already authenticated)."""
     limit = min(request.limit, max_limit)
