@@ -59,7 +59,7 @@ _POSITION_COLUMNS = "m.id, m.device_id, m.seq, m.basis, m.event_ms, m.server_seq
 
 
 def _position(row: sqlite3.Row | tuple[object, ...], offset: int = 0) -> Position:
-    return Position(*row[offset : offset + 6])  # type: ignore[arg-type]
+    return Position(*row[offset : offset + 6])
 
 
 @dataclass(frozen=True, slots=True)

@@ -212,9 +212,9 @@ class _Batch:
         """A new seq carrying an id already stored: the same movement again, or a reused id."""
         if isinstance(earlier[0], Incoming):
             digest = earlier[0].digest
-            stored = earlier[1].as_json()  # type: ignore[union-attr]
+            stored = earlier[1].as_json()
         else:
-            digest, stored = earlier  # type: ignore[assignment]
+            digest, stored = earlier
         same = digest == inc.digest
         self.conn.execute(
             "INSERT INTO seq_aliases(device_id, seq, movement_id, rejected) VALUES (?, ?, ?, ?)",

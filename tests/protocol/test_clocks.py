@@ -25,7 +25,8 @@ def test_a_skewed_clock_is_corrected_by_the_push_offset(
     client: TestClient, sim: SimDevice, skew: timedelta
 ) -> None:
     sim.clock_skew = skew
-    pick = sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1", at=sim.now() - timedelta(minutes=5))
+    five_minutes_ago = sim.now() - timedelta(minutes=5)
+    pick = sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1", at=five_minutes_ago)
     sim.push()
     when, uncertain = _event(client, sim, pick["id"])
     assert abs(when - (utcnow() - timedelta(minutes=5))) < timedelta(seconds=10)

@@ -48,7 +48,7 @@ def test_a_count_after_the_devices_own_movements_sees_them(
 ) -> None:
     sim.record("pick", "SKU-1", 10, from_="A-01", to="TOTE-1")
     sim.record("count", "SKU-1", 88, to="A-01")
-    pick, count = sim.push()["results"]
+    _pick, count = sim.push()["results"]
     assert count["outcome"] == "applied"
     assert count["message"] == "count of SKU-1 at A-01: book 90, adjusted -2"
     assert stock(client, sim, "SKU-1", "A-01") == 88

@@ -18,7 +18,6 @@ from server.database import Store
 from server.settings import Settings
 
 
-
 def _pull(client: TestClient, sim: SimDevice, cursor: int | None, limit: int = 2000,
           epoch: str | None = None) -> dict[str, Any]:  # fmt: skip
     res = client.post(

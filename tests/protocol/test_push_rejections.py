@@ -38,7 +38,7 @@ def test_invalid_movements_are_rejected_and_kept(
 ) -> None:
     bad = sim.record("pick", "SKU-1", 3, from_="A-01", to="TOTE-1")
     bad.update(change)
-    after = sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1")
+    sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1")
     body = sim.push()
     first, second = body["results"]
     assert first["outcome"] == "rejected"

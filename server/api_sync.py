@@ -1,0 +1,75 @@
+"""``POST /api/sync/push`` and ``POST /api/sync/pull``: device token only.
+
+Thin: cap and read the body, decode, check the token belongs to the claimed
+device, call the sync function, encode.  A push runs on the single writer
+connection (under its lock); a pull on a reader, and the time of the pull is
+noted after the answer has gone out.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from starlette.background import BackgroundTask
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.api_common import MAX_PUSH_BYTES, MAX_SMALL_BODY, json_response, read_body
+from server.auth import allow, bearer_token
+from server.database import Store
+from sync.db import is_transient
+from sync.devices import authenticate
+from sync.pull import decode_pull, mark_pulled, pull
+from sync.push import decode_push, push
+
+__all__ = ["routes"]
+
+
+@allow(device=True)
+async def push_view(request: Request) -> Response:
+    body = await read_body(request, MAX_PUSH_BYTES)
+    push_request = decode_push(body)
+    token = bearer_token(request)
+    rules = request.app.state.rules
+
+    def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        authenticate(conn, token, push_request.device_id)
+        return push(conn, push_request, rules)
+
+    result = await request.app.state.store.awrite(run)
+    return json_response(result)
+
+
+@allow(device=True)
+async def pull_view(request: Request) -> Response:
+    body = await read_body(request, MAX_SMALL_BODY)
+    pull_request = decode_pull(body)
+    token = bearer_token(request)
+    max_limit = request.app.state.settings.pull_max_limit
+
+    def run(conn: sqlite3.Connection) -> dict[str, Any]:
+        authenticate(conn, token, pull_request.device_id)
+        return pull(conn, pull_request, max_limit)
+
+    store = request.app.state.store
+    result = await store.aread(run)
+    response = json_response(result)
+    response.background = BackgroundTask(_note_pull, store, pull_request.device_id)
+    return response
+
+
+def _note_pull(store: Store, device_id: str) -> None:
+    """Record when the device last pulled, after answering; best effort."""
+    try:
+        store.write(mark_pulled, device_id)
+    except sqlite3.OperationalError as exc:
+        if not is_transient(exc):  # locked or busy: skip this once
+            raise
+
+
+routes = [
+    Route("/api/sync/push", push_view, methods=["POST"], name="sync_push"),
+    Route("/api/sync/pull", pull_view, methods=["POST"], name="sync_pull"),
+]

@@ -1,0 +1,86 @@
+"""The Starlette application, as plain data: routes, middleware, a lifespan.
+
+``create_app(settings)`` builds it.  The lifespan opens the database (which
+applies migrations) and puts what views need on ``app.state``:
+
+    app.state.settings         the Settings
+    app.state.store            the open Store (server.database)
+    app.state.rules            sync.rules.Rules, made from the settings
+    app.state.session_secret   the key that signs session cookies
+    app.state.templates        Jinja2 templates (set at build time)
+    app.state.password_hasher  argon2 PasswordHasher (set at build time)
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from argon2 import PasswordHasher
+from starlette.applications import Starlette
+from starlette.routing import BaseRoute, Mount
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from server import api_devices, api_health, api_read, api_sync, pages
+from server.auth import session_middleware
+from server.database import Store
+from server.errors import EXCEPTION_HANDLERS
+from server.settings import Settings
+from server.users import DEFAULT_HASHER
+from sync.rules import Rules
+
+__all__ = ["create_app", "rules_from_settings", "WEB_DIR"]
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+
+
+def rules_from_settings(settings: Settings) -> Rules:
+    """The merge rules, from the settings: the one place they are translated."""
+    return Rules(
+        count_window_ms=settings.count_window_seconds * 1000,
+        recount_window_ms=settings.recount_window_hours * 3600 * 1000,
+        internal_retries=settings.internal_retries,
+        retry_after_ms=settings.retry_after_ms,
+    )
+
+
+def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = None) -> Starlette:
+    """The app for ``settings``.  ``password_hasher`` defaults to Argon2's defaults
+    (tests pass a cheaper one; production should not)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store = Store(
+            settings.db,
+            busy_timeout_ms=settings.busy_timeout_ms,
+            synchronous=settings.synchronous,
+        )
+        try:
+            app.state.settings = settings
+            app.state.store = store
+            app.state.rules = rules_from_settings(settings)
+            app.state.session_secret = settings.secret or store.session_secret()
+            yield
+        finally:
+            store.close()
+
+    routes: list[BaseRoute] = [
+        *api_health.routes,
+        *api_devices.routes,
+        *api_sync.routes,
+        *api_read.routes,
+        *pages.routes,
+        Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
+    ]
+    app = Starlette(
+        routes=routes,
+        middleware=[session_middleware(settings)],
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    app.state.password_hasher = password_hasher or DEFAULT_HASHER
+    return app

@@ -1,0 +1,136 @@
+"""The server's handle on the SQLite file: one writer, a reader per thread.
+
+SQLite allows one writer at a time, so the server keeps exactly one write
+connection and serialises its users with a lock (no ``database is locked``
+between our own requests); readers are per thread and, in WAL mode, never
+wait for the writer.  Views are async: they hand their database work to a
+worker thread with :meth:`Store.read` / :meth:`Store.write` (sync) or the
+``a``-prefixed awaitable versions.
+
+    store.read(fn, *args)       fn(reader, *args); fn opens read_transaction if it needs a snapshot
+    store.write(fn, *args)      fn(writer, *args) under the lock; fn manages its transactions
+    store.transact(fn, *args)   fn(writer, *args) under the lock, inside one write_transaction
+"""
+
+from __future__ import annotations
+
+import secrets
+import sqlite3
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from starlette.concurrency import run_in_threadpool
+
+from sync.db import connect, write_transaction
+from sync.meta import get_meta, set_meta
+from sync.schema import migrate
+
+__all__ = ["Store"]
+
+T = TypeVar("T")
+
+_SESSION_SECRET_KEY = "session_secret"
+
+
+class Store:
+    """The open database.  Made in the app's lifespan, closed when it ends."""
+
+    def __init__(self, path: str | Path, *, busy_timeout_ms: int, synchronous: str) -> None:
+        self.path = Path(path)
+        self._busy_timeout_ms = busy_timeout_ms
+        self._synchronous = synchronous
+        self._write_lock = threading.Lock()
+        self._local = threading.local()
+        self._readers: list[sqlite3.Connection] = []
+        self._readers_lock = threading.Lock()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._writer = self._connect()
+        try:
+            migrate(self._writer)
+        except BaseException:
+            self._writer.close()
+            raise
+
+    def _connect(self) -> sqlite3.Connection:
+        return connect(
+            self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous
+        )
+
+    # -- connections -----------------------------------------------------
+
+    def _reader(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._connect()
+            self._local.conn = conn
+            with self._readers_lock:
+                self._readers.append(conn)
+        return conn
+
+    def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(reader, ...)`` on this thread's read connection."""
+        conn = self._reader()
+        try:
+            return fn(conn, *args, **kwargs)
+        finally:
+            _end_stray_transaction(conn)
+
+    def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(writer, ...)`` holding the write lock; ``fn`` opens its own transactions."""
+        with self._write_lock:
+            try:
+                return fn(self._writer, *args, **kwargs)
+            finally:
+                _end_stray_transaction(self._writer)
+
+    def transact(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(writer, ...)`` holding the write lock, as one write transaction."""
+
+        def run(conn: sqlite3.Connection) -> T:
+            with write_transaction(conn):
+                return fn(conn, *args, **kwargs)
+
+        return self.write(run)
+
+    async def aread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(self.read, fn, *args, **kwargs)
+
+    async def awrite(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(self.write, fn, *args, **kwargs)
+
+    async def atransact(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(self.transact, fn, *args, **kwargs)
+
+    # -- facts -----------------------------------------------------------
+
+    def session_secret(self) -> str:
+        """The key that signs session cookies when no secret is configured.
+
+        Made once, at random, and kept in the database so logins survive a
+        restart.  (Restoring another database's backup logs everyone out.)
+        """
+
+        def get_or_make(conn: sqlite3.Connection) -> str:
+            value = get_meta(conn, _SESSION_SECRET_KEY)
+            if value is None:
+                value = secrets.token_urlsafe(48)
+                set_meta(conn, _SESSION_SECRET_KEY, value)
+            return value
+
+        return self.transact(get_or_make)
+
+    def close(self) -> None:
+        with self._readers_lock:
+            readers, self._readers = self._readers, []
+        for conn in readers:
+            conn.close()
+        with self._write_lock:
+            self._writer.close()
+
+
+def _end_stray_transaction(conn: sqlite3.Connection) -> None:
+    """Never hand a connection on with a transaction left open by a bug."""
+    if conn.in_transaction:
+        conn.execute("ROLLBACK")

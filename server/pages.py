@@ -1,0 +1,110 @@
+"""The server-rendered pages: log in and out, home, stock lookup.
+
+Anonymous visitors are sent to ``/login?next=…``; forms carry the session's
+CSRF token.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+from starlette.routing import Route
+
+from server.auth import (
+    ANY_ROLE,
+    allow,
+    check_csrf,
+    csrf_token,
+    current_user,
+    end_session,
+    public,
+    safe_next,
+    start_session,
+)
+from server.errors import status_of
+from server.users import check_password
+from sync.errors import InvalidRequest, NotFound
+from sync.readback import get_stock
+
+__all__ = ["routes"]
+
+
+def _render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    context.setdefault("user", getattr(request.state, "user", None))
+    context.setdefault("csrf", csrf_token(request))
+    response: Response = request.app.state.templates.TemplateResponse(
+        request, name, context, status_code=status_code
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@public
+async def login_view(request: Request) -> Response:
+    if request.method == "GET":
+        target = safe_next(request.query_params.get("next"))
+        if await current_user(request) is not None:
+            return RedirectResponse(target, status_code=303)
+        return _render(request, "login.html", {"next": target, "username": "", "error": None})
+
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    target = safe_next(form.get("next"))
+    username = form.get("username")
+    user = await request.app.state.store.aread(
+        check_password,
+        username,
+        form.get("password"),
+        hasher=request.app.state.password_hasher,
+    )
+    if user is None:
+        context = {
+            "next": target,
+            "username": username if isinstance(username, str) else "",
+            "error": "Wrong username or password.",
+        }
+        return _render(request, "login.html", context, status_code=400)
+    start_session(request, user)
+    return RedirectResponse(target, status_code=303)
+
+
+@allow(*ANY_ROLE)
+async def logout_view(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    end_session(request)
+    return RedirectResponse("/login", status_code=303)
+
+
+@allow(*ANY_ROLE)
+async def home_view(request: Request) -> Response:
+    return _render(request, "home.html", {})
+
+
+@allow(*ANY_ROLE)
+async def stock_page_view(request: Request) -> Response:
+    query = {k: (request.query_params.get(k) or "").strip() for k in ("item", "location", "lot")}
+    context: dict[str, Any] = {"query": query, "rows": None, "error": None}
+    status_code = 200
+    if any(query.values()):
+        try:
+            found = await request.app.state.store.aread(
+                get_stock, **{k: v or None for k, v in query.items()}
+            )
+            context["rows"] = found["stock"]
+        except (InvalidRequest, NotFound) as exc:
+            context["error"] = exc.message
+            status_code = status_of(exc)
+    return _render(request, "stock.html", context, status_code=status_code)
+
+
+routes = [
+    Route("/login", login_view, methods=["GET", "POST"], name="login"),
+    Route("/logout", logout_view, methods=["POST"], name="logout"),
+    Route("/", home_view, methods=["GET"], name="home"),
+    Route("/stock", stock_page_view, methods=["GET"], name="stock_page"),
+]

@@ -1,0 +1,152 @@
+"""Every route says who may call it, and the app enforces it.
+
+A new route must be added to PUBLIC or to GUARDED below, with the access it
+declares, or the first test fails: nothing is reachable by accident.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from starlette.applications import Starlette
+from starlette.routing import Mount, Route
+from starlette.testclient import TestClient
+
+from server.auth import ANY_ROLE, Access, access_of
+from server.users import User
+
+# Reachable without logging in (the view checks whatever it needs itself).
+PUBLIC = {
+    ("GET", "/healthz"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/api/devices"),  # the body carries a password or an enrolment code
+}
+PUBLIC_MOUNTS = {"/static"}
+
+EVERYONE = frozenset(ANY_ROLE)
+GUARDED = {
+    ("POST", "/api/sync/push"): Access(device=True),
+    ("POST", "/api/sync/pull"): Access(device=True),
+    ("GET", "/api/movements/{movement_id}"): Access(roles=EVERYONE, device=True),
+    ("GET", "/api/stock"): Access(roles=EVERYONE, device=True),
+    ("POST", "/api/enrolment-codes"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("GET", "/"): Access(roles=EVERYONE),
+    ("GET", "/stock"): Access(roles=EVERYONE),
+    ("POST", "/logout"): Access(roles=EVERYONE),
+}
+
+
+def endpoints(app: Starlette) -> Iterator[tuple[str, str, Any]]:
+    for route in app.routes:
+        if isinstance(route, Mount):
+            assert route.path in PUBLIC_MOUNTS, f"unexpected mount {route.path}"
+            continue
+        assert isinstance(route, Route), f"unexpected route type {route!r}"
+        for method in sorted((route.methods or {"GET"}) - {"HEAD"}):
+            yield method, route.path, route.endpoint
+
+
+def concrete(path: str) -> str:
+    return re.sub(r"\{[^}]+\}", "some-id", path)
+
+
+def call(client: TestClient, method: str, path: str, **kwargs: Any) -> Any:
+    if method != "GET":
+        kwargs.setdefault("json", {})
+    return client.request(method, concrete(path), follow_redirects=False, **kwargs)
+
+
+def test_every_route_is_public_or_guarded_as_listed(app: Starlette) -> None:
+    seen = set()
+    for method, path, endpoint in endpoints(app):
+        seen.add((method, path))
+        access = access_of(endpoint)
+        assert access is not None, f"{method} {path} declares no access rule"
+        if (method, path) in PUBLIC:
+            assert access.public, f"{method} {path} is listed public but is guarded"
+        else:
+            assert (method, path) in GUARDED, f"new route {method} {path}: add it to a list"
+            assert not access.public, f"{method} {path} is public: add it to PUBLIC"
+            assert access == GUARDED[(method, path)], f"{method} {path} access changed"
+    assert seen == PUBLIC | set(GUARDED)
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(GUARDED))
+def test_anonymous_is_refused(client: TestClient, method: str, path: str) -> None:
+    response = call(client, method, path)
+    if path.startswith("/api/"):
+        assert response.status_code == 401
+        body = response.json()
+        assert body["ok"] is False and body["error"] == "unauthorized"
+    else:
+        assert response.status_code == 303
+        assert response.headers["location"].startswith("/login")
+
+
+def test_anonymous_page_remembers_where_it_was_going(client: TestClient) -> None:
+    response = client.get("/stock?item=SKU-1", follow_redirects=False)
+    assert response.headers["location"] == "/login?next=%2Fstock%3Fitem%3DSKU-1"
+
+
+# Routes open to some roles only.
+ROLE_LIMITED = sorted(
+    k for k, access in GUARDED.items() if access.roles and access.roles != EVERYONE
+)
+
+
+@pytest.mark.parametrize(("method", "path"), ROLE_LIMITED)
+def test_roles_outside_the_list_are_refused(
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    method: str,
+    path: str,
+) -> None:
+    allowed = GUARDED[(method, path)].roles
+    for role in sorted(EVERYONE - allowed):
+        client.cookies.clear()
+        login(make_user(role).username)
+        response = call(client, method, path)
+        assert response.status_code == 403, (role, response.text)
+        if path.startswith("/api/"):
+            assert response.json()["error"] == "forbidden"
+
+
+@pytest.mark.parametrize(("method", "path"), ROLE_LIMITED)
+def test_roles_in_the_list_get_through(
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    method: str,
+    path: str,
+) -> None:
+    for role in sorted(GUARDED[(method, path)].roles):
+        client.cookies.clear()
+        login(make_user(role).username)
+        assert call(client, method, path).status_code < 400, role
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(k for k, a in GUARDED.items() if not a.roles))
+def test_device_only_routes_refuse_a_session(
+    client: TestClient, logged_in: Callable[..., User], method: str, path: str
+) -> None:
+    logged_in("admin")
+    assert call(client, method, path).status_code == 401
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(k for k, a in GUARDED.items() if not a.device))
+def test_person_only_routes_ignore_device_tokens(
+    client: TestClient, device: Any, method: str, path: str
+) -> None:
+    response = call(client, method, path, headers=device.headers)
+    assert response.status_code == (401 if path.startswith("/api/") else 303)
+
+
+def test_public_routes_answer_anonymously(client: TestClient) -> None:
+    assert client.get("/healthz").json()["ok"] is True
+    assert client.get("/login").status_code == 200
+    assert client.get("/static/css/app.css").status_code == 200
