@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from .errors import InvalidRequest
 from .kinds import LOCATION_KINDS, LOT_STATUSES, TRACKING_MODES
-from .meta import bump_catalog_version, catalog_version, next_server_seq
+from .meta import bump_catalog_version, catalog_version, epoch, next_server_seq
 
 __all__ = [
     "ItemRef",
@@ -228,14 +228,15 @@ class Catalog:
     """
 
     def __init__(self) -> None:
-        self.version = -1
+        self.version: tuple[str, int] = ("", -1)
         self.items: dict[str, tuple[ItemRef, int]] = {}
         self.locations: dict[str, LocationRef] = {}
         self.locations_by_id: dict[int, LocationRef] = {}
         self.items_by_id: dict[int, ItemRef] = {}
 
     def refresh(self, conn: sqlite3.Connection) -> None:
-        version = catalog_version(conn)
+        # the epoch too: a restored backup can have the same version, other rows
+        version = (epoch(conn), catalog_version(conn))
         if version == self.version:
             return
         items: dict[str, tuple[ItemRef, int]] = {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 
 from checks import ledger_count, movement, stock
@@ -10,6 +11,7 @@ from devicesim import SimDevice
 from starlette.testclient import TestClient
 
 from server.database import Store
+from sync.catalog import set_lot_status
 
 
 def test_a_pick_posts_once_and_reads_back(client: TestClient, sim: SimDevice) -> None:
@@ -161,3 +163,21 @@ def test_unknown_item_and_location_are_held_not_posted(
     for m in (unknown_item, unknown_bin):
         assert movement(client, sim, m["id"])["state"] == "held"
         assert ledger_count(warehouse, m["id"]) == 0
+
+
+def test_a_pick_from_a_lot_on_hold_is_flagged_lot_blocked(
+    client: TestClient, sim: SimDevice, warehouse: Store
+) -> None:
+    sim.record("receive", "SKU-LOT", 10, to="A-02", lot="L-9", expiry="2027-01-31")
+    sim.push()
+
+    def recall(conn: sqlite3.Connection) -> None:
+        item_id = conn.execute("SELECT id FROM items WHERE sku = 'SKU-LOT'").fetchone()[0]
+        set_lot_status(conn, item_id, "L-9", "recalled")
+
+    warehouse.transact(recall)
+    sim.record("pick", "SKU-LOT", 2, from_="A-02", to="TOTE-1", lot="L-9")
+    [result] = sim.push()["results"]
+    assert result["outcome"] == "flagged"
+    assert [c["code"] for c in result["conflicts"]] == ["LOT_BLOCKED"]
+    assert result["message"] == "lot L-9 of SKU-LOT is recalled"
