@@ -54,7 +54,7 @@ def stored_result(conn: sqlite3.Connection, movement_id: str) -> dict[str, Any]:
         "conflicts": conflicts,
         "message": row["message"],
     }
-    if row["code"] is not None and row["outcome"] == "rejected":
+    if row["code"] is not None:
         out["code"] = row["code"]
     return out
 

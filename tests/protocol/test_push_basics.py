@@ -47,14 +47,19 @@ def test_lost_response_then_resend_changes_nothing(
     client: TestClient, sim: SimDevice, warehouse: Store
 ) -> None:
     moves = [sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1") for _ in range(3)]
+    moves.append(sim.record("pick", "SKU-1", 500, from_="A-01", to="TOTE-1"))  # flagged
+    moves.append(sim.record("receive", "NO-SUCH-ITEM", 1, to="DOCK"))  # held
+    moves.append(sim.record("pick", "SKU-1", 0, from_="A-01", to="TOTE-1"))  # rejected
     first = sim.push_raw(moves).json()  # the response is "lost": the device resends
     second = sim.push_raw(moves).json()
-    assert [r["replayed"] for r in second["results"]] == [True, True, True]
+    assert [r["outcome"] for r in first["results"]] == [
+        "applied", "applied", "applied", "flagged", "held", "rejected"]  # fmt: skip
+    assert all(r["replayed"] for r in second["results"])
     for a, b in zip(first["results"], second["results"], strict=True):
         assert {**a, "replayed": True} == b
-    assert second["device_last_seq"] == 3
-    assert stock(client, sim, "SKU-1", "A-01") == 97
-    assert all(ledger_count(warehouse, m["id"]) == 2 for m in moves)
+    assert second["device_last_seq"] == 6
+    assert stock(client, sim, "SKU-1", "A-01") == 100 - 3 - 500
+    assert [ledger_count(warehouse, m["id"]) for m in moves] == [2, 2, 2, 2, 0, 0]
 
 
 def test_two_concurrent_pushes_from_one_device_post_once(
