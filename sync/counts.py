@@ -74,7 +74,7 @@ class CountCheck:
 def _entries_since(poster: Poster, key: Key, basis: int) -> list[tuple[int, str, Position]]:
     rows = poster.conn.execute(
         f"SELECT l.qty, m.kind, {_POSITION_COLUMNS} FROM ledger l"
-        " JOIN movements m ON m.id = l.movement_id"
+        " JOIN movements m ON m.server_seq = l.movement_seq"
         " WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq > ?",
         (*key, basis),
     ).fetchall()
@@ -84,7 +84,7 @@ def _entries_since(poster: Poster, key: Key, basis: int) -> list[tuple[int, str,
 def _counts_since(poster: Poster, key: Key, after_seq: int) -> list[tuple[int, Position]]:
     rows = poster.conn.execute(
         f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
-        " JOIN movements m ON m.id = c.movement_id"
+        " JOIN movements m ON m.server_seq = c.movement_seq"
         " WHERE c.item_id = ? AND c.location_id = ? AND c.lot = ? AND c.server_seq > ?",
         (*key, after_seq),
     ).fetchall()
@@ -131,7 +131,7 @@ def check_count(
     counts = _counts_since(poster, key, count.basis)
     latest_known = poster.conn.execute(
         f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
-        " JOIN movements m ON m.id = c.movement_id"
+        " JOIN movements m ON m.server_seq = c.movement_seq"
         " WHERE c.item_id = ? AND c.location_id = ? AND c.lot = ? AND c.server_seq <= ?"
         " ORDER BY c.server_seq DESC LIMIT 1",
         (*key, count.basis),

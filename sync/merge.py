@@ -234,7 +234,7 @@ class Merger:
         assert src is not None and dst is not None
         for loc, qty in ((src, -units), (dst, units)):
             key: Key = (item.id, loc.id, lot)
-            row = self.poster.entry(pos.server_seq, pos.movement_id, m.kind, key, qty)
+            row = self.poster.entry(pos.server_seq, pos.server_seq, m.kind, key, qty)
             if (
                 not loc.virtual
                 and row.last_count_seq is not None
@@ -261,10 +261,9 @@ class Merger:
         if count is not None:
             inventory = self.catalog.virtual("INVENTORY").id
             seq = pos.server_seq
-            self.poster.entry(seq, count.movement_id, "readjust", key, -qty, pos.movement_id)
+            self.poster.entry(seq, count.server_seq, "readjust", key, -qty, seq)
             self.poster.entry(
-                seq, count.movement_id, "readjust", (key[0], inventory, key[2]), qty,
-                pos.movement_id,
+                seq, count.server_seq, "readjust", (key[0], inventory, key[2]), qty, seq,
             )  # fmt: skip
         if ambiguous is not None:
             self._conflict(
@@ -320,19 +319,19 @@ class Merger:
     ) -> None:
         """Post a count's adjustment (also used when a supervisor accepts a held count)."""
         inventory: Key = (key[0], self.catalog.virtual("INVENTORY").id, key[2])
-        seq, mid = pos.server_seq, pos.movement_id
-        row = self.poster.entry(seq, mid, "count", key, variance)
+        seq = pos.server_seq
+        row = self.poster.entry(seq, seq, "count", key, variance)
         row.last_count_seq = max(row.last_count_seq or 0, seq)
         if variance:
-            self.poster.entry(seq, mid, "count", inventory, -variance)
+            self.poster.entry(seq, seq, "count", inventory, -variance)
         if absorbed_by is not None and variance:
-            later = absorbed_by.movement_id
-            self.poster.entry(seq, later, "readjust", key, -variance, mid)
-            self.poster.entry(seq, later, "readjust", inventory, variance, mid)
+            later = absorbed_by.server_seq
+            self.poster.entry(seq, later, "readjust", key, -variance, seq)
+            self.poster.entry(seq, later, "readjust", inventory, variance, seq)
         self.conn.execute(
-            "INSERT INTO counts(movement_id, item_id, location_id, lot, counted, server_seq)"
+            "INSERT INTO counts(movement_seq, item_id, location_id, lot, counted, server_seq)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (mid, key[0], key[1], key[2], counted, seq),
+            (seq, key[0], key[1], key[2], counted, seq),
         )
 
     # -- conflicts ----------------------------------------------------------------------
@@ -341,10 +340,10 @@ class Merger:
         self, result: Result, code: str, message: str, item_id: int | None, location_id: int | None
     ) -> None:
         cur = self.conn.execute(
-            "INSERT INTO conflicts(movement_id, code, message, item_id, location_id, device_id,"
+            "INSERT INTO conflicts(movement_seq, code, message, item_id, location_id, device_id,"
             " created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (result.id, code, message, item_id, location_id, self.device_id, self.received_at,
-             result.server_seq),
+            (result.server_seq, code, message, item_id, location_id, self.device_id,
+             self.received_at, result.server_seq),
         )  # fmt: skip
         result.conflicts.append({"id": f"c-{cur.lastrowid}", "code": code})
         if result.message is None:

@@ -28,7 +28,7 @@ class StockRow:
 
 
 _INSERT_LEDGER = (
-    "INSERT INTO ledger(server_seq, movement_id, cause_id, entry, item_id, location_id, lot,"
+    "INSERT INTO ledger(server_seq, movement_seq, cause_seq, entry, item_id, location_id, lot,"
     " qty, posted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 _UPSERT_STOCK = (
@@ -78,15 +78,16 @@ class Poster:
     def entry(
         self,
         seq: int,
-        movement_id: str,
+        movement_seq: int,
         entry: str,
         key: Key,
         qty: int,
-        cause_id: str | None = None,
+        cause_seq: int | None = None,
     ) -> StockRow:
-        """Append one ledger entry and apply it to the projection."""
+        """Append one ledger entry (posted at ``seq``, placed at ``movement_seq``)
+        and apply it to the projection."""
         self._ledger.append(
-            (seq, movement_id, cause_id, entry, key[0], key[1], key[2], qty, self.posted_at)
+            (seq, movement_seq, cause_seq, entry, key[0], key[1], key[2], qty, self.posted_at)
         )
         row = self.stock_row(key)
         row.on_hand += qty

@@ -73,22 +73,37 @@ _FEEDS: dict[str, str] = {
         " JOIN items i ON i.id = lots.item_id"
         " WHERE lots.server_seq > ? AND lots.server_seq <= ?"
     ),
-    "stock": (
-        "SELECT i.sku AS item, l.code AS location, s.lot, s.on_hand, s.server_seq FROM stock s"
-        " JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id"
-        " WHERE s.server_seq > ? AND s.server_seq <= ? AND l.kind != 'virtual'"
-    ),
 }
+
+# Stock rows change only through ledger entries, so the changed rows are found
+# through the ledger's server_seq index; a reset reads the whole table.
+_STOCK_SINCE = (
+    "SELECT i.sku AS item, l.code AS location, s.lot, s.on_hand, s.server_seq FROM stock s"
+    " JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id"
+    " WHERE (s.item_id, s.location_id, s.lot) IN (SELECT item_id, location_id, lot FROM ledger"
+    "   WHERE server_seq > ?1 AND server_seq <= ?2)"
+    " AND s.server_seq > ?1 AND s.server_seq <= ?2 AND l.kind != 'virtual'"
+)
+_STOCK_ALL = (
+    "SELECT i.sku AS item, l.code AS location, s.lot, s.on_hand, s.server_seq FROM stock s"
+    " JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id"
+    " WHERE s.server_seq > ?1 AND s.server_seq <= ?2 AND l.kind != 'virtual'"
+)
 
 # server_seq of the rows each feed would return, to find where a page ends.
 _SEQS = (
     "SELECT server_seq FROM items WHERE server_seq > :c"
     " UNION ALL SELECT server_seq FROM locations WHERE server_seq > :c AND kind != 'virtual'"
     " UNION ALL SELECT server_seq FROM lots WHERE server_seq > :c"
-    " UNION ALL SELECT s.server_seq FROM stock s JOIN locations l ON l.id = s.location_id"
-    "   WHERE s.server_seq > :c AND l.kind != 'virtual'"
+    " UNION ALL SELECT server_seq FROM ledger WHERE server_seq > :c"
     " UNION ALL SELECT status_seq FROM movements WHERE device_id = :d AND status_seq > :c"
     " ORDER BY 1 LIMIT 1 OFFSET :o"
+)
+# From the start, the stock table itself is smaller than its history.
+_SEQS_RESET = _SEQS.replace(
+    "SELECT server_seq FROM ledger WHERE server_seq > :c",
+    "SELECT s.server_seq FROM stock s JOIN locations l ON l.id = s.location_id"
+    " WHERE s.server_seq > :c AND l.kind != 'virtual'",
 )
 
 
@@ -124,7 +139,7 @@ def _results(
     conn: sqlite3.Connection, device_id: str, cursor: int, upto: int
 ) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT id, seq, state, code, message, status_seq FROM movements"
+        "SELECT id, seq, state, code, message, status_seq, server_seq FROM movements"
         " WHERE device_id = ? AND status_seq > ? AND status_seq <= ? ORDER BY status_seq",
         (device_id, cursor, upto),
     ).fetchall()
@@ -133,7 +148,8 @@ def _results(
         conflicts = [
             {"id": f"c-{c[0]}", "code": c[1], "state": c[2]}
             for c in conn.execute(
-                "SELECT id, code, state FROM conflicts WHERE movement_id = ? ORDER BY id", (r[0],)
+                "SELECT id, code, state FROM conflicts WHERE movement_seq = ? ORDER BY id",
+                (r[6],),
             )
         ]
         out.append(
@@ -150,9 +166,7 @@ def _results(
     return out
 
 
-def pull(
-    conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000
-) -> dict[str, Any]:
+def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) -> dict[str, Any]:
     """One page of changes for the device (already authenticated)."""
     limit = min(request.limit, max_limit)
     with read_transaction(conn):
@@ -170,8 +184,9 @@ def pull(
             or cursor > newest
         )
         start = 0 if reset or cursor is None else cursor
+        seqs = _SEQS_RESET if start == 0 else _SEQS
         boundary = conn.execute(
-            _SEQS, {"c": start, "d": request.device_id, "o": limit - 1}
+            seqs, {"c": start, "d": request.device_id, "o": limit - 1}
         ).fetchone()
         if boundary is None:
             upto, more = newest, False
@@ -187,7 +202,10 @@ def pull(
             "items": _items(conn, start, upto),
             "locations": [_shape(r) for r in conn.execute(_FEEDS["locations"], (start, upto))],
             "lots": [_shape(r) for r in conn.execute(_FEEDS["lots"], (start, upto))],
-            "stock": [_shape(r) for r in conn.execute(_FEEDS["stock"], (start, upto))],
+            "stock": [
+                _shape(r)
+                for r in conn.execute(_STOCK_ALL if start == 0 else _STOCK_SINCE, (start, upto))
+            ],
             "tasks": [],
             "results": _results(conn, request.device_id, start, upto),
         }

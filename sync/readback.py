@@ -13,12 +13,12 @@ __all__ = ["stored_result", "get_movement", "get_stock", "conflicts_of"]
 
 
 def conflicts_of(
-    conn: sqlite3.Connection, movement_id: str, *, with_state: bool = False
+    conn: sqlite3.Connection, movement_seq: int, *, with_state: bool = False
 ) -> list[dict[str, Any]]:
     rows = conn.execute(
-        "SELECT id, code, state, message, server_seq FROM conflicts WHERE movement_id = ?"
+        "SELECT id, code, state, message, server_seq FROM conflicts WHERE movement_seq = ?"
         " ORDER BY id",
-        (movement_id,),
+        (movement_seq,),
     ).fetchall()
     out = []
     for row in rows:
@@ -41,8 +41,8 @@ def stored_result(conn: sqlite3.Connection, movement_id: str) -> dict[str, Any]:
     conflicts = [
         {"id": f"c-{c[0]}", "code": c[1]}
         for c in conn.execute(
-            "SELECT id, code FROM conflicts WHERE movement_id = ? AND server_seq = ? ORDER BY id",
-            (movement_id, row["server_seq"]),
+            "SELECT id, code FROM conflicts WHERE movement_seq = ? AND server_seq = ? ORDER BY id",
+            (row["server_seq"], row["server_seq"]),
         )
     ]
     out: dict[str, Any] = {
@@ -68,6 +68,7 @@ def get_movement(conn: sqlite3.Connection, movement_id: str) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         raise NotFound(f"no movement {movement_id} was ever received")
+    seq = row["server_seq"]
     ledger = [
         {
             "item": entry["sku"],
@@ -79,18 +80,19 @@ def get_movement(conn: sqlite3.Connection, movement_id: str) -> dict[str, Any]:
             "cause": entry["cause_id"],
         }
         for entry in conn.execute(
-            "SELECT l.*, i.sku, loc.code FROM ledger l JOIN items i ON i.id = l.item_id"
-            " JOIN locations loc ON loc.id = l.location_id"
-            " WHERE l.movement_id = ? OR l.cause_id = ? ORDER BY l.id",
-            (movement_id, movement_id),
+            "SELECT l.*, i.sku, loc.code, cause.id AS cause_id FROM ledger l"
+            " JOIN items i ON i.id = l.item_id JOIN locations loc ON loc.id = l.location_id"
+            " LEFT JOIN movements cause ON cause.server_seq = l.cause_seq"
+            " WHERE l.movement_seq = ?1 OR l.server_seq = ?1 ORDER BY l.id",
+            (seq,),
         )
     ]
     resolutions = [
         dict(r)
         for r in conn.execute(
             "SELECT id, conflict_id, action, reason, by_user, at, server_seq FROM resolutions"
-            " WHERE movement_id = ? ORDER BY server_seq",
-            (movement_id,),
+            " WHERE movement_seq = ? ORDER BY server_seq",
+            (seq,),
         )
     ]
     return {
@@ -108,7 +110,7 @@ def get_movement(conn: sqlite3.Connection, movement_id: str) -> dict[str, Any]:
         "event_time": ms_to_iso(row["event_ms"]),
         "time_uncertain": bool(row["time_uncertain"]),
         "movement": json.loads(row["payload"]),
-        "conflicts": conflicts_of(conn, movement_id, with_state=True),
+        "conflicts": conflicts_of(conn, seq, with_state=True),
         "resolutions": resolutions,
         "ledger": ledger,
     }

@@ -133,11 +133,12 @@ def m001_core(db: Database) -> None:
         CREATE INDEX device_clock_device ON device_clock(device_id, id);
 
         -- Every movement the server answered for, whatever its outcome, forever.
+        -- server_seq is the rowid: the table grows at its end, in commit order.
         CREATE TABLE movements (
-            id TEXT PRIMARY KEY,
+            server_seq INTEGER PRIMARY KEY,
+            id TEXT NOT NULL UNIQUE,
             device_id TEXT NOT NULL,
             seq INTEGER NOT NULL,
-            server_seq INTEGER NOT NULL,
             status_seq INTEGER NOT NULL,
             kind TEXT NOT NULL,
             user TEXT,
@@ -181,14 +182,16 @@ def m001_core(db: Database) -> None:
             PRIMARY KEY (device_id, seq)
         ) WITHOUT ROWID;
 
-        -- The append-only ledger.  movement_id is the movement whose place in
-        -- the movement order this entry takes; cause_id, for re-adjustments,
-        -- the late movement that made it necessary.
+        -- The append-only ledger.  server_seq: the posting that wrote the entry;
+        -- movement_seq: the movement whose place in the movement order the entry
+        -- takes; cause_seq, for re-adjustments: the late movement that made it
+        -- necessary.  Movements are referred to by server_seq (an integer that
+        -- grows) rather than by UUID, so the indexes grow at their ends.
         CREATE TABLE ledger (
             id INTEGER PRIMARY KEY,
             server_seq INTEGER NOT NULL,
-            movement_id TEXT NOT NULL,
-            cause_id TEXT,
+            movement_seq INTEGER NOT NULL,
+            cause_seq INTEGER,
             entry TEXT NOT NULL,
             item_id INTEGER NOT NULL,
             location_id INTEGER NOT NULL,
@@ -197,7 +200,8 @@ def m001_core(db: Database) -> None:
             posted_at TEXT NOT NULL
         );
         CREATE INDEX ledger_key ON ledger(item_id, location_id, lot, server_seq);
-        CREATE INDEX ledger_movement ON ledger(movement_id);
+        CREATE INDEX ledger_seq ON ledger(server_seq);
+        CREATE INDEX ledger_movement ON ledger(movement_seq);
         CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger
             BEGIN SELECT RAISE(ABORT, 'the ledger is append-only'); END;
         CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger
@@ -205,6 +209,9 @@ def m001_core(db: Database) -> None:
 
         -- The projection of the ledger.  last_count_seq: server_seq of the
         -- latest count posted here (a fast "no count to place against" check).
+        -- Pull finds changed rows through ledger_seq, so server_seq is not
+        -- indexed here (an index on it would be rewritten at random on every
+        -- posting).
         CREATE TABLE stock (
             item_id INTEGER NOT NULL,
             location_id INTEGER NOT NULL,
@@ -214,12 +221,11 @@ def m001_core(db: Database) -> None:
             server_seq INTEGER NOT NULL,
             PRIMARY KEY (item_id, location_id, lot)
         ) WITHOUT ROWID;
-        CREATE INDEX stock_server_seq ON stock(server_seq);
         CREATE INDEX stock_location ON stock(location_id);
 
         -- Posted counts, by the place they assert something about.
         CREATE TABLE counts (
-            movement_id TEXT PRIMARY KEY,
+            movement_seq INTEGER PRIMARY KEY,
             item_id INTEGER NOT NULL,
             location_id INTEGER NOT NULL,
             lot TEXT NOT NULL DEFAULT '',
@@ -240,7 +246,7 @@ def m001_core(db: Database) -> None:
 
         CREATE TABLE conflicts (
             id INTEGER PRIMARY KEY,
-            movement_id TEXT NOT NULL,
+            movement_seq INTEGER NOT NULL,
             code TEXT NOT NULL,
             state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'resolved')),
             message TEXT,
@@ -250,20 +256,20 @@ def m001_core(db: Database) -> None:
             created_at TEXT NOT NULL,
             server_seq INTEGER NOT NULL
         );
-        CREATE INDEX conflicts_movement ON conflicts(movement_id);
+        CREATE INDEX conflicts_movement ON conflicts(movement_seq);
         CREATE INDEX conflicts_open ON conflicts(state, code);
 
         CREATE TABLE resolutions (
             id TEXT PRIMARY KEY,
             conflict_id INTEGER REFERENCES conflicts(id),
-            movement_id TEXT NOT NULL,
+            movement_seq INTEGER NOT NULL,
             action TEXT NOT NULL,
             reason TEXT NOT NULL,
             by_user TEXT NOT NULL,
             at TEXT NOT NULL,
             server_seq INTEGER NOT NULL
         );
-        CREATE INDEX resolutions_movement ON resolutions(movement_id);
+        CREATE INDEX resolutions_movement ON resolutions(movement_seq);
         """
     )
 

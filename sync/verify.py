@@ -52,12 +52,12 @@ def verify(conn: sqlite3.Connection) -> list[str]:
             )
         for movement_id, kind in conn.execute(
             "SELECT m.id, m.kind FROM movements m WHERE m.state IN ('applied', 'flagged')"
-            " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.movement_id = m.id)"
+            " AND NOT EXISTS (SELECT 1 FROM ledger l WHERE l.movement_seq = m.server_seq)"
         ):
             problems.append(f"{kind} {movement_id} is posted but has no ledger entries")
         for movement_id, state in conn.execute(
             "SELECT m.id, m.state FROM movements m WHERE m.state IN ('held', 'rejected')"
-            " AND EXISTS (SELECT 1 FROM ledger l WHERE l.movement_id = m.id)"
+            " AND EXISTS (SELECT 1 FROM ledger l WHERE l.movement_seq = m.server_seq)"
         ):
             problems.append(f"movement {movement_id} is {state} but has ledger entries")
     return problems

@@ -167,7 +167,7 @@ def test_sigkill_mid_push_loses_nothing_and_doubles_nothing(tmp_path: Path) -> N
     entries = Counter(
         row[0]
         for row in conn.execute(
-            "SELECT l.movement_id FROM ledger l JOIN movements m ON m.id = l.movement_id"
+            "SELECT m.id FROM ledger l JOIN movements m ON m.server_seq = l.movement_seq"
             " JOIN devices d ON d.id = m.device_id WHERE d.name LIKE 'scanner-%'"
         )
     )

@@ -113,7 +113,7 @@ def _run(
         }
         entries = Counter(
             mid for (mid,) in conn.execute(
-                "SELECT l.movement_id FROM ledger l JOIN movements m ON m.id = l.movement_id"
+                "SELECT m.id FROM ledger l JOIN movements m ON m.server_seq = l.movement_seq"
                 " JOIN devices d ON d.id = m.device_id WHERE d.name != 'server'"
             )
         )  # fmt: skip

@@ -28,7 +28,9 @@ def ledger_count(store: Store, movement_id: str) -> int:
     return int(
         store.read(
             lambda c: c.execute(
-                "SELECT count(*) FROM ledger WHERE movement_id = ?", (movement_id,)
+                "SELECT count(*) FROM ledger l JOIN movements m ON m.server_seq = l.movement_seq"
+                " WHERE m.id = ?",
+                (movement_id,),
             ).fetchone()[0]
         )
     )
