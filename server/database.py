@@ -23,7 +23,7 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from sync.db import connect, write_transaction
+from sync.db import Checkpointer, connect, write_transaction
 from sync.meta import get_meta, set_meta
 from sync.schema import migrate
 
@@ -52,6 +52,9 @@ class Store:
         except BaseException:
             self._writer.close()
             raise
+        self._writer.execute(f"PRAGMA wal_autocheckpoint = {Checkpointer.writer_autocheckpoint}")
+        self._checkpointer = Checkpointer(self.path)
+        self._checkpointer.start()
 
     def _connect(self) -> sqlite3.Connection:
         return connect(
@@ -122,6 +125,7 @@ class Store:
         return self.transact(get_or_make)
 
     def close(self) -> None:
+        self._checkpointer.stop()
         with self._readers_lock:
             readers, self._readers = self._readers, []
         for conn in readers:

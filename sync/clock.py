@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from functools import lru_cache
 
 __all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
 
@@ -29,6 +30,7 @@ def iso_now() -> str:
     return ms_to_iso(now_ms())
 
 
+@lru_cache(maxsize=4096)  # each movement's time is checked, then placed
 def parse_iso_ms(text: str) -> int:
     """Milliseconds since 1970 for an ISO 8601 time with a zone.
 

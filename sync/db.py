@@ -9,14 +9,25 @@ CLI, the tests and the benchmarks.  Writes that must not be lost run inside
 
 from __future__ import annotations
 
+import logging
 import sqlite3
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from .errors import TransientStoreError
 
-__all__ = ["connect", "write_transaction", "is_transient", "TransientStoreError"]
+__all__ = [
+    "connect",
+    "write_transaction",
+    "read_transaction",
+    "is_transient",
+    "TransientStoreError",
+    "Checkpointer",
+]
+
+log = logging.getLogger("shelfsync.db")
 
 _TRANSIENT_MARKERS = (
     "database is locked",
@@ -104,3 +115,42 @@ def read_transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     finally:
         if conn.in_transaction:
             conn.execute("COMMIT")
+
+
+class Checkpointer:
+    """Copies the WAL back into the database from a thread of its own.
+
+    With SQLite's automatic checkpoints, the commit that crosses the threshold
+    pays for copying pages and an fsync; in a busy server that is a push
+    waiting.  A long-running process instead raises the writer's threshold
+    (``writer_autocheckpoint`` pages, a safety net should this thread stall)
+    and checkpoints here, passively, every ``interval`` seconds.  sqlite3
+    releases the GIL while it works, so this runs beside the writer.
+    """
+
+    writer_autocheckpoint = 16384  # pages: 64 MiB at 4 KiB
+
+    def __init__(self, path: str | Path, *, interval: float = 0.5) -> None:
+        self._path = path
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="wal-checkpoint", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = connect(self._path, busy_timeout_ms=100)
+        try:
+            while not self._stop.wait(self._interval):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error as exc:  # a checkpoint can always wait for the next turn
+                    log.warning("WAL checkpoint skipped: %s", exc)
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join(timeout=10)

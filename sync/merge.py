@@ -19,7 +19,7 @@ from .posting import Key, Poster
 from .rules import Rules
 from .tolerance import Tolerances
 
-__all__ = ["Merger", "Result"]
+__all__ = ["Merger", "Result", "stock_keys"]
 
 
 @dataclass(slots=True)
@@ -67,6 +67,29 @@ _LEGS: dict[str, tuple[str, str]] = {
     "return": ("CUSTOMER", "to"),
     "scrap": ("from", "SCRAP"),
 }
+
+
+def stock_keys(catalog: Catalog, movements: list[Incoming]) -> set[Key]:
+    """The stock rows a batch will probably touch, to read them in one query.
+
+    A guess from the names alone (defaults and virtual sides are left out): a
+    row it misses is simply read when it is needed.
+    """
+    keys: set[Key] = set()
+    for inc in movements:
+        m = inc.movement
+        if m is None or not m.item:
+            continue
+        found = catalog.item(m.item)
+        if found is None:
+            continue
+        item = found[0]
+        lot = m.lot if item.tracking == "lot" else m.serial if item.tracking == "serial" else ""
+        for code in (m.from_, m.to):
+            loc = catalog.location(code) if code else None
+            if loc is not None:
+                keys.add((item.id, loc.id, lot or ""))
+    return keys
 
 
 class Merger:

@@ -75,6 +75,23 @@ class Poster:
             self.stock[key] = row
         return row
 
+    def prefetch(self, keys: set[Key]) -> None:
+        """Read the stock rows for ``keys`` in a few queries instead of one each."""
+        wanted = [k for k in keys if k not in self.stock]
+        for start in range(0, len(wanted), 300):
+            chunk = wanted[start : start + 300]
+            values = ",".join("(?, ?, ?)" for _ in chunk)
+            params = [v for key in chunk for v in key]
+            for row in self.conn.execute(
+                "SELECT s.item_id, s.location_id, s.lot, s.on_hand, s.last_count_seq,"
+                f" s.server_seq FROM (VALUES {values}) AS v CROSS JOIN stock s"
+                " ON s.item_id = v.column1 AND s.location_id = v.column2 AND s.lot = v.column3",
+                params,
+            ):
+                self.stock[(row[0], row[1], row[2])] = StockRow(row[3], row[4], row[5])
+            for key in chunk:
+                self.stock.setdefault(key, StockRow(0, None, 0))
+
     def entry(
         self,
         seq: int,

@@ -24,7 +24,7 @@ from .catalog import Catalog
 from .clock import EventClock, iso_now, ms_to_iso, now_ms
 from .db import write_transaction
 from .errors import DeviceForked, DeviceRefused, EpochMismatch, ShelfsyncError
-from .merge import Merger, Result
+from .merge import Merger, Result, stock_keys
 from .meta import epoch
 from .movement import Incoming, PushRequest, decode_push
 from .posting import Poster
@@ -81,6 +81,7 @@ class _Batch:
     ) -> None:
         self.conn, self.request, self.rules = conn, request, rules
         self.received_ms, self.isolate = received_ms, isolate
+        self.known: dict[str, str] = {}
 
     def run(self) -> dict[str, Any]:
         conn, req = self.conn, self.request
@@ -102,6 +103,9 @@ class _Batch:
         catalog = _catalog_for(conn)
         catalog.refresh(conn)
         poster = Poster(conn)
+        new = [m for m in req.movements if m.seq > last_seq]
+        self.known = self._digests([m.id for m in new])
+        poster.prefetch(stock_keys(catalog, new))
         clock = EventClock(req.device_time_ms, self.received_ms, device["last_event_ms"])
         received_at = ms_to_iso(self.received_ms)
         merger = Merger(conn, poster, catalog, self.rules, req.device_id, clock, received_at)
@@ -117,7 +121,9 @@ class _Batch:
             if inc.seq > last_seq + 1:
                 stopped = {"reason": "gap", "expected_seq": last_seq + 1}
                 break
-            earlier = fresh.get(inc.id) or self._stored_by_id(inc.id)
+            earlier = fresh.get(inc.id) or (
+                self._stored_by_id(inc.id) if inc.id in self.known else None
+            )
             if earlier is not None:
                 results[index] = self._resend(inc, earlier)
                 last_seq += 1
@@ -178,13 +184,29 @@ class _Batch:
         ).fetchone()
         return None if row is None else str(row[0])
 
+    def _digests(self, ids: list[str]) -> dict[str, str]:
+        """Content digests of the ids already stored, looked up once per batch."""
+        found: dict[str, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.conn.execute(
+                    f"SELECT id, digest FROM movements WHERE id IN ({marks})", chunk
+                ).fetchall()
+            )
+        return found
+
     def _stored_by_id(self, movement_id: str) -> tuple[str, dict[str, Any]] | None:
-        row = self.conn.execute(
-            "SELECT digest FROM movements WHERE id = ?", (movement_id,)
-        ).fetchone()
-        if row is None:
-            return None
-        return row[0], stored_result(self.conn, movement_id)
+        digest = self.known.get(movement_id)
+        if digest is None:
+            row = self.conn.execute(
+                "SELECT digest FROM movements WHERE id = ?", (movement_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            digest = row[0]
+        return digest, stored_result(self.conn, movement_id)
 
     def _replay(self, inc: Incoming, fresh: dict[str, tuple[Incoming, Result]]) -> dict[str, Any]:
         alias = self.conn.execute(
