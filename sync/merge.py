@@ -362,12 +362,10 @@ class Merger:
     def _conflict(
         self, result: Result, code: str, message: str, item_id: int | None, location_id: int | None
     ) -> None:
-        cur = self.conn.execute(
-            "INSERT INTO conflicts(movement_seq, code, message, item_id, location_id, device_id,"
-            " created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        conflict_id = self.poster.conflict(
             (result.server_seq, code, message, item_id, location_id, self.device_id,
-             self.received_at, result.server_seq),
+             self.received_at, result.server_seq)
         )  # fmt: skip
-        result.conflicts.append({"id": f"c-{cur.lastrowid}", "code": code})
+        result.conflicts.append({"id": f"c-{conflict_id}", "code": code})
         if result.message is None:
             result.message = message

@@ -37,6 +37,10 @@ _UPSERT_STOCK = (
     " on_hand = excluded.on_hand, last_count_seq = excluded.last_count_seq,"
     " server_seq = excluded.server_seq"
 )
+_INSERT_CONFLICT = (
+    "INSERT INTO conflicts(id, movement_seq, code, message, item_id, location_id, device_id,"
+    " created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
 _INSERT_MOVEMENT = (
     "INSERT INTO movements(id, device_id, seq, server_seq, status_seq, kind, user, recorded_at,"
     " event_ms, time_uncertain, received_at, basis, item_id, lot, from_id, to_id, units,"
@@ -54,6 +58,12 @@ class Poster:
         self.stock: dict[Key, StockRow] = {}
         self._ledger: list[tuple[object, ...]] = []
         self._movements: list[tuple[object, ...]] = []
+        self._conflicts: list[tuple[object, ...]] = []
+        # Conflict ids are handed out here too: the transaction holds the write lock.
+        self.last_conflict_id = self._max_conflict_id()
+
+    def _max_conflict_id(self) -> int:
+        return int(self.conn.execute("SELECT coalesce(max(id), 0) FROM conflicts").fetchone()[0])
 
     # -- sequence numbers -------------------------------------------------
 
@@ -118,6 +128,12 @@ class Poster:
         """Buffer one movements row (the column order of ``_INSERT_MOVEMENT``)."""
         self._movements.append(values)
 
+    def conflict(self, values: tuple[object, ...]) -> int:
+        """Buffer one conflicts row (without its id); returns the id it will have."""
+        self.last_conflict_id += 1
+        self._conflicts.append((self.last_conflict_id, *values))
+        return self.last_conflict_id
+
     # -- writing ----------------------------------------------------------------
 
     def flush(self) -> None:
@@ -128,6 +144,9 @@ class Poster:
         if self._ledger:
             conn.executemany(_INSERT_LEDGER, self._ledger)
             self._ledger.clear()
+        if self._conflicts:
+            conn.executemany(_INSERT_CONFLICT, self._conflicts)
+            self._conflicts.clear()
         dirty = [(k, r) for k, r in self.stock.items() if r.dirty]
         if dirty:
             conn.executemany(
@@ -146,5 +165,7 @@ class Poster:
         """Drop what is buffered and cached after a rollback to a savepoint."""
         self._movements.clear()
         self._ledger.clear()
+        self._conflicts.clear()
         self.stock.clear()
+        self.last_conflict_id = self._max_conflict_id()
         self.last_seq = self.start_seq = seq_before
