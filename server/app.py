@@ -31,7 +31,7 @@ from server.settings import Settings
 from server.users import DEFAULT_HASHER
 from sync.rules import Rules
 
-__all__ = ["create_app", "rules_from_settings", "WEB_DIR"]
+__all__ = ["create_app", "app_from_env", "rules_from_settings", "WEB_DIR"]
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 
@@ -84,3 +84,8 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.state.password_hasher = password_hasher or DEFAULT_HASHER
     return app
+
+
+def app_from_env() -> Starlette:
+    """The app for ``SHELFSYNC_*`` settings: a factory for ``uvicorn --factory``."""
+    return create_app(Settings.from_env())
