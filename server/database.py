@@ -37,7 +37,14 @@ _SESSION_SECRET_KEY = "session_secret"
 class Store:
     """The open database.  Made in the app's lifespan, closed when it ends."""
 
-    def __init__(self, path: str | Path, *, busy_timeout_ms: int, synchronous: str) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout_ms: int,
+        synchronous: str,
+        writer_cache_mb: int = 256,
+    ) -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
@@ -46,7 +53,7 @@ class Store:
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = self._connect()
+        self._writer = self._connect(cache_mb=writer_cache_mb)
         try:
             migrate(self._writer)
         except BaseException:
@@ -56,9 +63,12 @@ class Store:
         self._checkpointer = Checkpointer(self.path)
         self._checkpointer.start()
 
-    def _connect(self) -> sqlite3.Connection:
+    def _connect(self, cache_mb: int = 64) -> sqlite3.Connection:
         return connect(
-            self.path, busy_timeout_ms=self._busy_timeout_ms, synchronous=self._synchronous
+            self.path,
+            busy_timeout_ms=self._busy_timeout_ms,
+            synchronous=self._synchronous,
+            cache_mb=cache_mb,
         )
 
     # -- connections -----------------------------------------------------

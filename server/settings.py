@@ -37,6 +37,9 @@ class Settings:
     synchronous: str = _setting(
         "NORMAL", "SQLite synchronous mode (NORMAL is safe against process crashes in WAL)"
     )
+    writer_cache_mb: int = _setting(
+        256, "SQLite page cache of the connection that writes, in MiB (index pages stay hot)"
+    )
     count_window_seconds: int = _setting(
         60, "clock uncertainty window: other devices' movements this close to a count hold it"
     )

@@ -45,6 +45,7 @@ def connect(
     busy_timeout_ms: int = 5000,
     synchronous: str = "NORMAL",
     readonly: bool = False,
+    cache_mb: int = 64,
 ) -> sqlite3.Connection:
     """Open ``path`` in autocommit mode with the project's pragmas.
 
@@ -69,7 +70,7 @@ def connect(
     conn.execute(f"PRAGMA synchronous = {synchronous.upper()}")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA cache_size = -65536")
+    conn.execute(f"PRAGMA cache_size = {-1024 * int(cache_mb)}")
     return conn
 
 
