@@ -20,7 +20,7 @@ from sync.errors import ShelfsyncError
 from sync.kinds import ROLES
 from sync.meta import epoch
 from sync.schema import migrate
-from sync.verify import verify
+from sync.verify import rebuild_stock, verify
 
 from . import backup as backups
 from . import csv_io
@@ -136,15 +136,19 @@ def cmd_verify(args: argparse.Namespace) -> int:
     conn = _open(args)
     try:
         differences = verify(conn)
+        if not differences:
+            print("clean: stock matches the ledger")
+            return 0
+        print(f"{len(differences)} difference(s) between stock and the ledger:")
+        for line in differences:
+            print(f"  {line}")
+        if args.repair:
+            changed = rebuild_stock(conn)
+            print(f"repaired: {changed} stock row(s) rebuilt from the ledger; new epoch,"
+                  " so every device pulls afresh")  # fmt: skip
+        return 1
     finally:
         conn.close()
-    if not differences:
-        print("clean: stock matches the ledger")
-        return 0
-    print(f"{len(differences)} difference(s) between stock and the ledger:")
-    for line in differences:
-        print(f"  {line}")
-    return 1
 
 
 def cmd_backup(args: argparse.Namespace) -> int:
@@ -253,13 +257,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     stock.add_argument("file", metavar="FILE.csv", help="'-' writes to standard output")
 
-    _add_command(
+    verify_cmd = _add_command(
         commands,
         "verify",
         cmd_verify,
         "check that the stock table equals the stock rebuilt from the ledger",
         "Check that the stock table equals the stock rebuilt from the ledger.\n"
         "Exit status 0 when clean; 1, with every difference listed, when not.",
+    )
+    verify_cmd.add_argument(
+        "--repair",
+        action="store_true",
+        help="after listing the differences, rebuild the stock table from the ledger",
     )
     backup = _add_command(
         commands,

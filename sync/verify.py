@@ -11,12 +11,24 @@ from __future__ import annotations
 import sqlite3
 
 from .db import read_transaction, write_transaction
+from .meta import new_epoch
 
 __all__ = ["verify", "rebuild_stock"]
 
 _REBUILT = (
     "SELECT item_id, location_id, lot, SUM(qty) FROM ledger GROUP BY item_id, location_id, lot"
 )
+
+
+def _rebuilt_and_stored(
+    conn: sqlite3.Connection,
+) -> tuple[dict[tuple[int, int, str], int], dict[tuple[int, int, str], int]]:
+    rebuilt = {(r[0], r[1], r[2]): r[3] for r in conn.execute(_REBUILT)}
+    stored = {
+        (r[0], r[1], r[2]): r[3]
+        for r in conn.execute("SELECT item_id, location_id, lot, on_hand FROM stock")
+    }
+    return rebuilt, stored
 
 
 def _names(conn: sqlite3.Connection) -> tuple[dict[int, str], dict[int, str]]:
@@ -35,11 +47,7 @@ def verify(conn: sqlite3.Connection) -> list[str]:
             name = f"{items.get(item_id, item_id)} at {locations.get(location_id, location_id)}"
             return f"{name} lot {lot}" if lot else name
 
-        rebuilt = {(r[0], r[1], r[2]): r[3] for r in conn.execute(_REBUILT)}
-        stored = {
-            (r[0], r[1], r[2]): r[3]
-            for r in conn.execute("SELECT item_id, location_id, lot, on_hand FROM stock")
-        }
+        rebuilt, stored = _rebuilt_and_stored(conn)
         for key in sorted(set(rebuilt) | set(stored)):
             book, table = rebuilt.get(key, 0), stored.get(key, 0)
             if book != table:
@@ -64,14 +72,14 @@ def verify(conn: sqlite3.Connection) -> list[str]:
 
 
 def rebuild_stock(conn: sqlite3.Connection) -> int:
-    """Make the stock table equal to the ledger; returns how many rows changed."""
+    """Make the stock table equal to the ledger; returns how many rows changed.
+
+    A repair, never part of normal work.  When anything changed the database
+    gets a new epoch, so devices pull afresh (and re-push their sent logs,
+    which replay)."""
     changed = 0
     with write_transaction(conn):
-        rebuilt = {(r[0], r[1], r[2]): r[3] for r in conn.execute(_REBUILT)}
-        stored = {
-            (r[0], r[1], r[2]): r[3]
-            for r in conn.execute("SELECT item_id, location_id, lot, on_hand FROM stock")
-        }
+        rebuilt, stored = _rebuilt_and_stored(conn)
         seq = None
         for key in set(rebuilt) | set(stored):
             if rebuilt.get(key, 0) != stored.get(key, 0):
@@ -87,4 +95,8 @@ def rebuild_stock(conn: sqlite3.Connection) -> int:
                     (*key, rebuilt.get(key, 0), seq),
                 )
                 changed += 1
+        if changed:
+            # Devices find changed stock through the ledger, and these rows
+            # changed without an entry: a new epoch makes every device reset.
+            new_epoch(conn)
     return changed

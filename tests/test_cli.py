@@ -160,6 +160,11 @@ def test_verify(stocked: Path, open_db: Any, capsys: pytest.CaptureFixture[str])
     assert run("verify", "--db", stocked) == 1
     out = capsys.readouterr().out
     assert "stock of S-1 at A-1 is 13 but the ledger says 12" in out
+    before = epoch(open_db())
+    assert run("verify", "--repair", "--db", stocked) == 1  # it reports what it found
+    assert "repaired: 3 stock row(s)" in capsys.readouterr().out
+    assert run("verify", "--db", stocked) == 0
+    assert epoch(open_db()) != before  # devices will pull afresh
 
 
 def test_backup_and_restore_gives_a_new_epoch(
