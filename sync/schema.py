@@ -22,7 +22,7 @@ from sqlite_utils import Database, Migrations
 
 from .kinds import LOCATION_KINDS, LOT_STATUSES, ROLES, TRACKING_MODES, VIRTUAL_LOCATIONS
 
-__all__ = ["migrations", "migrate", "SERVER_DEVICE_NAME"]
+__all__ = ["migrations", "migrate", "check_schema", "SERVER_DEVICE_NAME"]
 
 SERVER_DEVICE_NAME = "server"
 
@@ -307,10 +307,42 @@ def _ensure_facts(conn: sqlite3.Connection) -> None:
         conn.execute("INSERT INTO meta(key, value) VALUES ('server_device_id', ?)", (device_id,))
 
 
+def _schema(conn: sqlite3.Connection) -> set[tuple[str, str, str]]:
+    return {
+        (row[0], row[1], " ".join(row[2].split()))
+        for row in conn.execute(
+            "SELECT type, name, sql FROM sqlite_master"
+            " WHERE sql IS NOT NULL AND name NOT LIKE '\\_sqlite\\_%' ESCAPE '\\'"
+        )
+    }
+
+
+def check_schema(conn: sqlite3.Connection) -> None:
+    """Refuse a database whose schema is not what the migrations make.
+
+    A migration edited after a database applied it would otherwise go
+    unnoticed until the first write failed.
+    """
+    fresh = sqlite3.connect(":memory:")
+    try:
+        migrations.apply(Database(fresh))
+        expected = _schema(fresh)
+    finally:
+        fresh.close()
+    found = _schema(conn)
+    if found != expected:
+        names = sorted({name for _, name, _ in found ^ expected})
+        raise RuntimeError(
+            "the database's schema differs from what its migrations make"
+            f" ({', '.join(names)}): it was made by another version of shelfsync"
+        )
+
+
 def migrate(conn: sqlite3.Connection) -> None:
-    """Apply pending migrations and make sure the per-database facts exist."""
+    """Apply pending migrations, check the schema, make the per-database facts."""
     db = Database(conn)
     migrations.apply(db)
+    check_schema(conn)
     conn.execute("BEGIN IMMEDIATE")
     try:
         _ensure_facts(conn)
