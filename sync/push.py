@@ -22,7 +22,7 @@ from typing import Any
 
 from .catalog import Catalog
 from .clock import EventClock, iso_now, ms_to_iso, now_ms
-from .db import write_transaction
+from .db import is_transient, write_transaction
 from .errors import DeviceForked, DeviceRefused, EpochMismatch, ShelfsyncError
 from .merge import Merger, Result, stock_keys
 from .meta import epoch
@@ -263,8 +263,8 @@ class _Batch:
         except ShelfsyncError:
             raise
         except Exception as exc:
-            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
-                raise
+            if is_transient(exc):
+                raise  # the database, not the movement: nothing is counted against it
             conn.execute("ROLLBACK TO SAVEPOINT movement")
             conn.execute("RELEASE SAVEPOINT movement")
             poster.forget(seq_before)
