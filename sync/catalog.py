@@ -191,21 +191,30 @@ def add_barcode(conn: sqlite3.Connection, item_id: int, code: str, pack_qty: int
     bump_catalog_version(conn)
 
 
-def ensure_lot(conn: sqlite3.Connection, item_id: int, code: str, expiry: str | None = None) -> str:
-    """The lot's status, creating the lot (with its expiry) the first time it is seen."""
+def ensure_lot(
+    conn: sqlite3.Connection,
+    item_id: int,
+    code: str,
+    expiry: str | None = None,
+    *,
+    seq: int | None = None,
+) -> str:
+    """The lot's status, creating the lot (with its expiry) the first time it is seen,
+    and filling in an expiry it did not have.  ``seq`` stamps the change (a push
+    passes the movement's own; by default a fresh one is taken)."""
     row = conn.execute(
         "SELECT status, expiry FROM lots WHERE item_id = ? AND code = ?", (item_id, code)
     ).fetchone()
     if row is not None:
-        if expiry and row["expiry"] is None:
+        if expiry and row[1] is None:
             conn.execute(
                 "UPDATE lots SET expiry = ?, server_seq = ? WHERE item_id = ? AND code = ?",
-                (expiry, next_server_seq(conn), item_id, code),
+                (expiry, seq or next_server_seq(conn), item_id, code),
             )
-        return str(row["status"])
+        return str(row[0])
     conn.execute(
         "INSERT INTO lots(item_id, code, expiry, server_seq) VALUES (?, ?, ?, ?)",
-        (item_id, code, expiry, next_server_seq(conn)),
+        (item_id, code, expiry, seq or next_server_seq(conn)),
     )
     return "ok"
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
-from .catalog import Catalog, ItemRef, LocationRef
+from .catalog import Catalog, ItemRef, LocationRef, ensure_lot
 from .clock import EventClock, parse_iso_ms
 from .counts import Position, check_count, following_count
 from .movement import Incoming, WireMovement, validate
@@ -227,18 +227,10 @@ class Merger:
     def _check_lot(
         self, m: WireMovement, item: ItemRef, lot: str, seq: int, result: Result
     ) -> None:
-        row = self.conn.execute(
-            "SELECT status FROM lots WHERE item_id = ? AND code = ?", (item.id, lot)
-        ).fetchone()
-        if row is None:
-            self.conn.execute(
-                "INSERT INTO lots(item_id, code, expiry, server_seq) VALUES (?, ?, ?, ?)",
-                (item.id, lot, m.expiry, seq),
-            )
-            return
-        if row[0] != "ok" and m.kind in ("pick", "pack", "ship"):
+        status = ensure_lot(self.conn, item.id, lot, m.expiry, seq=seq)
+        if status != "ok" and m.kind in ("pick", "pack", "ship"):
             self._conflict(
-                result, "LOT_BLOCKED", f"lot {lot} of {item.sku} is {row[0]}", item.id, None
+                result, "LOT_BLOCKED", f"lot {lot} of {item.sku} is {status}", item.id, None
             )
 
     # -- posting ----------------------------------------------------------------------

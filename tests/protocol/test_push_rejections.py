@@ -140,3 +140,17 @@ def test_unknown_movement_id_reads_back_404(client: TestClient, sim: SimDevice) 
     res = client.get(f"/api/movements/{uuid.uuid4()}", headers=sim.headers)
     assert res.status_code == 404
     assert res.json()["error"] == "not_found"
+
+
+def test_a_lot_first_seen_without_expiry_gets_it_from_a_later_movement(
+    client: TestClient, sim: SimDevice
+) -> None:
+    sim.record("receive", "SKU-LOT", 5, to="DOCK", lot="L-88")
+    sim.push()
+    sim.record("receive", "SKU-LOT", 5, to="DOCK", lot="L-88", expiry="2027-05-01")
+    sim.record("receive", "SKU-LOT", 5, to="DOCK", lot="L-88", expiry="2030-01-01")
+    sim.push()
+    lots = [lot for page in sim.pull_all() for lot in page["changes"]["lots"]]
+    assert [(lot["item"], lot["code"], lot["expiry"]) for lot in lots] == [
+        ("SKU-LOT", "L-88", "2027-05-01")
+    ]
