@@ -11,7 +11,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
-CHECKS = echo "== ruff"; $(BIN)/ruff check .; echo "== mypy"; $(BIN)/mypy
+CHECKS = echo "== ruff"; $(BIN)/ruff check .; $(BIN)/ruff format --check .; echo "== mypy"; $(BIN)/mypy
 
 .PHONY: help install run test check bench clean
 

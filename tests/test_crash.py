@@ -116,8 +116,10 @@ def test_sigkill_mid_push_loses_nothing_and_doubles_nothing(tmp_path: Path) -> N
     base = f"http://127.0.0.1:{port}"
     server = _start(db, port)
     clients = [httpx2.Client(base_url=base, timeout=10) for _ in creds]
-    sims = [SimDevice(c, device_id, token, None) for c, (device_id, token) in zip(clients, creds,
-                                                                                     strict=True)]
+    sims = [
+        SimDevice(c, device_id, token, None)
+        for c, (device_id, token) in zip(clients, creds, strict=True)
+    ]
     for n, sim in enumerate(sims):
         _record_all(sim, n)
     expected = [m for sim in sims for m in sim.outbox]

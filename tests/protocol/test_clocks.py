@@ -67,9 +67,7 @@ def test_a_movement_recorded_after_the_push_is_clamped_to_its_arrival(
     assert uncertain is True
 
 
-def test_clamped_times_never_go_backwards_across_pushes(
-    client: TestClient, sim: SimDevice
-) -> None:
+def test_clamped_times_never_go_backwards_across_pushes(client: TestClient, sim: SimDevice) -> None:
     t = utcnow()
     first = sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1", at=t)
     sim.push(device_time=t)

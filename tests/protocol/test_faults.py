@@ -80,8 +80,9 @@ def test_a_full_disk_mid_batch_answers_503_and_nothing_partial(
     assert res.json()["error"] == "temporary"
     assert stock(client, sim, "SKU-1", "A-01") == 100
     devices = warehouse.read(
-        lambda c: c.execute("SELECT last_seq FROM devices WHERE id = ?", (sim.device_id,))
-        .fetchone()[0]
+        lambda c: c.execute(
+            "SELECT last_seq FROM devices WHERE id = ?", (sim.device_id,)
+        ).fetchone()[0]
     )
     assert devices == 0
     warehouse._writer.execute("PRAGMA max_page_count = 1073741823")
