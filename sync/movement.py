@@ -190,11 +190,11 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
     """
     try:
         envelope = _envelope_decoder.decode(body)
-    except msgspec.DecodeError:
-        raise InvalidRequest("the body is not valid JSON") from None
     except msgspec.ValidationError as exc:
         _check_protocol(body)
         raise InvalidRequest(f"malformed push: {_readable(exc)}", [_readable(exc)]) from None
+    except msgspec.DecodeError:
+        raise InvalidRequest("the body is not valid JSON") from None
     if envelope.protocol != PROTOCOL_VERSION:
         _check_protocol(body)
     if len(envelope.movements) > max_movements:

@@ -41,10 +41,10 @@ _decoder = msgspec.json.Decoder(PullRequest)
 def decode_pull(body: bytes) -> PullRequest:
     try:
         request = _decoder.decode(body)
-    except msgspec.DecodeError:
-        raise InvalidRequest("the body is not valid JSON") from None
     except msgspec.ValidationError as exc:
         raise InvalidRequest(f"malformed pull: {exc}".replace("`", "")) from None
+    except msgspec.DecodeError:
+        raise InvalidRequest("the body is not valid JSON") from None
     if request.protocol != PROTOCOL_VERSION:
         raise UnsupportedProtocol(
             f"protocol {request.protocol} is not supported; this server speaks {PROTOCOL_VERSION}"

@@ -74,6 +74,7 @@ def _envelope(sim: SimDevice, movements: list[Any]) -> dict[str, Any]:
     [
         (b"{not json", 400, "invalid_request"),
         (b"[]", 400, "invalid_request"),
+        (b'{"protocol": 1, "device_id": "x", "movements": 5}', 400, "invalid_request"),
         (json.dumps({"protocol": 2, "device_id": "x", "movements": []}).encode(), 426,
          "unsupported_protocol"),
     ],
@@ -88,6 +89,10 @@ def test_malformed_envelopes_answer_one_error_shape(
     assert payload["ok"] is False
     assert payload["status"] == status
     assert payload["error"] == error
+    if body.startswith(b"{not"):
+        assert payload["message"] == "the body is not valid JSON"
+    elif status == 400:  # valid JSON of the wrong shape says what is wrong with it
+        assert payload["message"].startswith("malformed push: ")
 
 
 def test_a_movement_without_id_or_seq_refuses_the_request(
