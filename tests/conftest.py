@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -33,6 +34,8 @@ from server.app import create_app
 from server.database import Store
 from server.settings import Settings
 from server.users import User, add_user
+from sync.catalog import add_item, add_location, add_warehouse
+from sync.local import post_local
 
 PASSWORD = "correct-horse-battery"
 
@@ -157,3 +160,37 @@ def make_device(client: TestClient, make_user: Callable[..., User]) -> Callable[
 @pytest.fixture
 def device(make_device: Callable[..., DeviceCreds]) -> DeviceCreds:
     return make_device()
+
+
+CASE_BARCODE = "15901234123454"
+EACH_BARCODE = "5901234123457"
+
+
+def _catalog(conn: sqlite3.Connection) -> None:
+    add_warehouse(conn, "MAIN", "Main warehouse")
+    add_location(conn, "DOCK", "receiving", warehouse="MAIN", barcode="LOC-DOCK")
+    for n in range(1, 6):
+        add_location(conn, f"A-0{n}", "pick", warehouse="MAIN", barcode=f"LOC-A-0{n}", pick_seq=n)
+    add_location(conn, "TOTE-1", "staging", warehouse="MAIN")
+    add_location(conn, "PACK-1", "packing", warehouse="MAIN")
+    add_location(conn, "RET-1", "returns", warehouse="MAIN")
+    add_item(conn, "SKU-1", "Hex bolt M8", barcodes=[(EACH_BARCODE, 1), (CASE_BARCODE, 12)])
+    add_item(conn, "SKU-2", "Washer M8", barcodes=[("4006381333931", 1)])
+    add_item(conn, "SKU-LOT", "Epoxy glue", tracking="lot", expiry_tracked=True)
+
+
+@pytest.fixture
+def warehouse(store: Store) -> Store:
+    """MAIN with a dock, bins A-01..A-05, a tote; 100 of SKU-1 and 50 of SKU-2 in A-01."""
+    store.transact(_catalog)
+    store.write(
+        post_local,
+        [
+            {"kind": "receive", "item": "SKU-1", "to": "DOCK", "qty": 100},
+            {"kind": "putaway", "item": "SKU-1", "from": "DOCK", "to": "A-01", "qty": 100},
+            {"kind": "receive", "item": "SKU-2", "to": "DOCK", "qty": 50},
+            {"kind": "putaway", "item": "SKU-2", "from": "DOCK", "to": "A-01", "qty": 50},
+        ],
+        user="setup",
+    )
+    return store

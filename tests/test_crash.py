@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,6 +21,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from devicesim import SimDevice
+from liveserver import ROOT, free_port, start_server
 
 from sync.catalog import add_item, add_location, add_warehouse
 from sync.db import connect, write_transaction
@@ -29,36 +29,10 @@ from sync.devices import register_device
 from sync.local import post_local
 from sync.schema import migrate
 
-ROOT = Path(__file__).resolve().parent.parent
 BINS = [f"A-{n:02d}" for n in range(1, 9)]
 ITEMS = [f"SKU-{n}" for n in range(1, 6)]
 DEVICES = 4
 MOVEMENTS_EACH = 400
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _start(db: Path, port: int) -> subprocess.Popen[bytes]:
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve", "--db", str(db), "--port", str(port)],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx2.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc
-        except httpx2.HTTPError:
-            time.sleep(0.1)
-    proc.kill()
-    raise RuntimeError("the server did not start")
 
 
 def _seed(db: Path) -> list[tuple[str, str]]:
@@ -112,9 +86,9 @@ def _keep_pushing(sim: SimDevice, done: threading.Event, until: float) -> None:
 def test_sigkill_mid_push_loses_nothing_and_doubles_nothing(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     creds = _seed(db)
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = _start(db, port)
+    server = start_server(db, port)
     clients = [httpx2.Client(base_url=base, timeout=10) for _ in creds]
     sims = [
         SimDevice(c, device_id, token, None)
@@ -141,7 +115,7 @@ def test_sigkill_mid_push_loses_nothing_and_doubles_nothing(tmp_path: Path) -> N
         in_flight = sum(len(s.outbox) for s in sims)
         assert 0 < in_flight < len(expected)
         time.sleep(0.3)
-        server = _start(db, port)
+        server = start_server(db, port)
         for t in threads:
             t.join()
         for sim in sims:  # what was in flight, and everything ever sent, once more

@@ -6,12 +6,13 @@ import sqlite3
 import threading
 
 from checks import ledger_count, movement, stock
-from conftest import CASE_BARCODE
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
 from server.database import Store
 from sync.catalog import set_lot_status
+
+CASE_BARCODE = "15901234123454"  # SKU-1's case of 12 (tests/conftest.py)
 
 
 def test_a_pick_posts_once_and_reads_back(client: TestClient, sim: SimDevice) -> None:
