@@ -21,6 +21,10 @@ __all__ = [
     "ROLES",
     "TRACKING_MODES",
     "LOT_STATUSES",
+    "ORDER_STATUSES",
+    "ORDER_TRANSITIONS",
+    "PAYMENT_STATUSES",
+    "ALLOCATABLE_LOCATION_KINDS",
 ]
 
 PROTOCOL_VERSION: Final = 1
@@ -97,3 +101,34 @@ ROLES: Final = ("picker", "counter", "supervisor", "admin")
 TRACKING_MODES: Final = ("none", "lot", "serial")
 
 LOT_STATUSES: Final = ("ok", "hold", "recalled")
+
+ORDER_STATUSES: Final = (
+    "new",
+    "allocated",
+    "backordered",
+    "picking",
+    "picked",
+    "packed",
+    "shipped",
+    "delivered",
+    "cancelled",
+)
+
+# Which status may follow which; anything else is refused with a clear message.
+ORDER_TRANSITIONS: Final = {
+    "new": ("allocated", "backordered", "cancelled"),
+    "backordered": ("allocated", "cancelled"),
+    "allocated": ("backordered", "picking", "cancelled"),
+    "picking": ("picked", "cancelled"),
+    "picked": ("packed", "cancelled"),
+    "packed": ("shipped", "cancelled"),
+    "shipped": ("delivered",),
+    "delivered": (),
+    "cancelled": (),
+}
+
+PAYMENT_STATUSES: Final = ("pending", "authorized", "paid", "refunded")
+
+# Where stock can be promised to orders: not the dock, not staging, never
+# quarantine or returns.
+ALLOCATABLE_LOCATION_KINDS: Final = ("pick", "reserve")

@@ -350,3 +350,7 @@ def migrate(conn: sqlite3.Connection) -> None:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+# The order side's migrations register themselves after the core ones.
+from . import schema_orders  # noqa: E402, F401

@@ -34,6 +34,9 @@ GUARDED = {
     ("GET", "/api/movements/{movement_id}"): Access(roles=EVERYONE, device=True),
     ("GET", "/api/stock"): Access(roles=EVERYONE, device=True),
     ("POST", "/api/enrolment-codes"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("POST", "/api/orders"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("GET", "/api/orders/{number}"): Access(roles=EVERYONE),
+    ("POST", "/api/orders/{number}/cancel"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),
@@ -127,7 +130,8 @@ def test_roles_in_the_list_get_through(
     for role in sorted(GUARDED[(method, path)].roles):
         client.cookies.clear()
         login(make_user(role).username)
-        assert call(client, method, path).status_code < 400, role
+        # through the guard: the view may still find the (empty) request wanting
+        assert call(client, method, path).status_code not in (401, 403), role
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(k for k, a in GUARDED.items() if not a.roles))

@@ -1,0 +1,88 @@
+"""Allocation: promising stock to order lines without ever overselling.
+
+Available stock at a place is its on-hand quantity minus the active
+reservations there.  Only pick and reserve locations are allocated from,
+never a lot on hold, recalled or past its expiry.  Expiry-tracked items go
+first-expired-first-out; others first-in-first-out by the lot's age, then
+pick faces before reserve, in walk order.
+
+Allocation runs inside the write transaction that creates or re-allocates
+the order.  SQLite has one writer at a time, so two orders can never both
+take the last unit, however many arrive at once.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .clock import iso_now
+from .kinds import ALLOCATABLE_LOCATION_KINDS
+
+__all__ = ["allocate", "release", "available"]
+
+_KINDS = ", ".join(f"'{k}'" for k in ALLOCATABLE_LOCATION_KINDS)
+
+_CANDIDATES = f"""
+SELECT s.location_id, s.lot,
+       s.on_hand - coalesce((SELECT sum(r.qty) FROM reservations r
+                             WHERE r.item_id = s.item_id AND r.location_id = s.location_id
+                               AND r.lot = s.lot AND r.released_at IS NULL), 0) AS free
+FROM stock s
+JOIN locations l ON l.id = s.location_id
+JOIN items i ON i.id = s.item_id
+LEFT JOIN lots ON lots.item_id = s.item_id AND lots.code = s.lot AND s.lot != ''
+WHERE s.item_id = :item AND s.on_hand > 0 AND l.active = 1 AND l.kind IN ({_KINDS})
+  AND coalesce(lots.status, 'ok') = 'ok'
+  AND (lots.expiry IS NULL OR lots.expiry >= :today)
+ORDER BY
+  CASE WHEN i.expiry_tracked = 1 AND lots.expiry IS NOT NULL THEN lots.expiry END IS NULL,
+  CASE WHEN i.expiry_tracked = 1 THEN lots.expiry END,
+  lots.server_seq IS NULL, lots.server_seq,
+  l.kind != 'pick', l.pick_seq IS NULL, l.pick_seq, l.code
+"""
+
+
+def available(conn: sqlite3.Connection, item_id: int) -> list[tuple[int, str, int]]:
+    """(location_id, lot, free quantity) in the order allocation takes them."""
+    today = iso_now()[:10]
+    rows = conn.execute(_CANDIDATES, {"item": item_id, "today": today}).fetchall()
+    return [(r[0], r[1], r[2]) for r in rows if r[2] > 0]
+
+
+def allocate(conn: sqlite3.Connection, order_id: int) -> bool:
+    """Reserve what each line still needs; True when every line is fully reserved.
+
+    Runs inside the caller's write transaction.
+    """
+    complete = True
+    now = iso_now()
+    lines = conn.execute(
+        "SELECT ol.id, ol.item_id, ol.qty - coalesce((SELECT sum(r.qty) FROM reservations r"
+        "   WHERE r.order_line_id = ol.id AND r.released_at IS NULL), 0)"
+        " FROM order_lines ol WHERE ol.order_id = ? ORDER BY ol.line_no",
+        (order_id,),
+    ).fetchall()
+    for line_id, item_id, need in lines:
+        for location_id, lot, free in available(conn, item_id):
+            if need <= 0:
+                break
+            take = min(need, free)
+            conn.execute(
+                "INSERT INTO reservations(order_line_id, item_id, location_id, lot, qty,"
+                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (line_id, item_id, location_id, lot, take, now),
+            )
+            need -= take
+        complete = complete and need <= 0
+    return complete
+
+
+def release(conn: sqlite3.Connection, order_id: int, why: str) -> int:
+    """Release every active reservation of the order; returns how many."""
+    cur = conn.execute(
+        "UPDATE reservations SET released_at = ?, released_why = ?"
+        " WHERE released_at IS NULL AND order_line_id IN"
+        " (SELECT id FROM order_lines WHERE order_id = ?)",
+        (iso_now(), why, order_id),
+    )
+    return cur.rowcount

@@ -1,0 +1,278 @@
+"""Orders: capture (idempotent by channel and external number), status, cancel.
+
+An order arrives from a channel (the JSON API, a CSV file, the phone form)
+with its own reference.  Creating it again with the same channel and
+reference — a retried webhook — answers the order already made; the same
+reference with different content is refused, never silently merged.
+
+Every status change is recorded in ``order_events`` with who and when;
+a change the lifecycle does not allow is refused with a clear message.
+Allocation runs in the same write transaction as creation (``allocation.py``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import sqlite3
+import uuid
+from datetime import date
+from typing import Any
+
+import msgspec
+
+from .allocation import allocate, release
+from .catalog import Catalog
+from .clock import iso_now
+from .db import write_transaction
+from .errors import Conflict, InvalidRequest, NotFound
+from .kinds import ORDER_TRANSITIONS, PAYMENT_STATUSES
+from .meta import next_server_seq
+
+__all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "get_order",
+           "cancel_order", "set_status"]  # fmt: skip
+
+MAX_LINES = 500
+_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+
+
+class Address(msgspec.Struct, forbid_unknown_fields=True):
+    name: str
+    line1: str
+    city: str
+    postcode: str
+    country: str
+    line2: str | None = None
+    phone: str | None = None
+
+
+class LineIn(msgspec.Struct, forbid_unknown_fields=True):
+    item: str  # a SKU or any barcode of the item
+    qty: int
+
+
+class OrderIn(msgspec.Struct, forbid_unknown_fields=True):
+    channel: str
+    customer: str
+    ship_to: Address
+    lines: list[LineIn]
+    external_ref: str | None = None
+    priority: int = 5
+    requested_date: str | None = None
+    payment_status: str = "pending"
+
+
+_decoder = msgspec.json.Decoder(OrderIn)
+_encoder = msgspec.json.Encoder()
+
+
+def decode_order(body: bytes) -> OrderIn:
+    """Decode and check an order; every problem found is listed in ``errors``."""
+    try:
+        order = _decoder.decode(body)
+    except msgspec.ValidationError as exc:
+        text = str(exc).replace("`", "")
+        raise InvalidRequest(f"malformed order: {text}", [text]) from None
+    except msgspec.DecodeError:
+        raise InvalidRequest("the body is not valid JSON") from None
+    problems = []
+    if not _CHANNEL.match(order.channel):
+        problems.append("channel: lower-case letters, digits, '.', '_' or '-', at most 32")
+    if order.external_ref is not None and not 0 < len(order.external_ref) <= 64:
+        problems.append("external_ref: 1 to 64 characters")
+    if not order.customer.strip() or len(order.customer) > 200:
+        problems.append("customer: 1 to 200 characters")
+    if not 1 <= order.priority <= 9:
+        problems.append("priority: 1 (most urgent) to 9")
+    if order.payment_status not in PAYMENT_STATUSES:
+        problems.append(f"payment_status: one of {', '.join(PAYMENT_STATUSES)}")
+    if order.requested_date is not None:
+        try:
+            date.fromisoformat(order.requested_date)
+        except ValueError:
+            problems.append("requested_date: a date such as 2026-12-01")
+    for field in ("name", "line1", "city", "postcode", "country"):
+        if not getattr(order.ship_to, field).strip():
+            problems.append(f"ship_to.{field}: required")
+    if not 1 <= len(order.lines) <= MAX_LINES:
+        problems.append(f"lines: 1 to {MAX_LINES}")
+    for n, line in enumerate(order.lines, 1):
+        if not 1 <= line.qty <= 1_000_000:
+            problems.append(f"lines[{n}].qty: 1 to 1,000,000")
+    if problems:
+        raise InvalidRequest(f"the order is not valid: {problems[0]}", problems)
+    return order
+
+
+def _digest(order: OrderIn) -> str:
+    return hashlib.blake2b(_encoder.encode(order), digest_size=16).hexdigest()
+
+
+def create_order(
+    conn: sqlite3.Connection, order: OrderIn, *, by_user: str
+) -> tuple[dict[str, Any], bool]:
+    """Create and allocate ``order`` in one write transaction.
+
+    Returns (the order, True) when made now, (the order, False) when the same
+    channel and reference already made it.  Raises Conflict when that
+    reference was used for a different order, InvalidRequest for an unknown item.
+    """
+    catalog = Catalog()
+    external_ref = order.external_ref or f"auto-{uuid.uuid4()}"
+    digest = _digest(order)
+    with write_transaction(conn):
+        found = conn.execute(
+            "SELECT number, digest FROM orders WHERE channel = ? AND external_ref = ?",
+            (order.channel, external_ref),
+        ).fetchone()
+        if found is not None:
+            if found[1] != digest:
+                raise Conflict(
+                    f"{order.channel} order {external_ref} already exists as {found[0]}"
+                    " with other content"
+                )
+            return get_order(conn, found[0]), False
+        catalog.refresh(conn)
+        item_ids = []
+        unknown = []
+        for n, line in enumerate(order.lines, 1):
+            hit = catalog.item(line.item)
+            if hit is None:
+                unknown.append(f"lines[{n}].item: no item has SKU or barcode {line.item}")
+            else:
+                item_ids.append((hit[0].id, line.qty * hit[1]))
+        if unknown:
+            raise InvalidRequest(f"the order is not valid: {unknown[0]}", unknown)
+        now = iso_now()
+        cur = conn.execute(
+            "INSERT INTO orders(number, channel, external_ref, customer, ship_to, priority,"
+            " requested_date, payment_status, status, digest, created_at, created_by, server_seq)"
+            " VALUES ('', ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+            (order.channel, external_ref, order.customer, _encoder.encode(order.ship_to).decode(),
+             order.priority, order.requested_date, order.payment_status, digest, now, by_user,
+             next_server_seq(conn)),
+        )  # fmt: skip
+        order_id = int(cur.lastrowid or 0)
+        number = f"SO-{order_id}"
+        conn.execute("UPDATE orders SET number = ? WHERE id = ?", (number, order_id))
+        conn.executemany(
+            "INSERT INTO order_lines(order_id, line_no, item_id, qty) VALUES (?, ?, ?, ?)",
+            [(order_id, n, item_id, qty) for n, (item_id, qty) in enumerate(item_ids, 1)],
+        )
+        _event(conn, order_id, None, "new", by_user, f"from {order.channel}")
+        complete = allocate(conn, order_id)
+        _move(conn, order_id, "new", "allocated" if complete else "backordered", by_user)
+        return get_order(conn, number), True
+
+
+def _event(
+    conn: sqlite3.Connection,
+    order_id: int,
+    before: str | None,
+    after: str,
+    by_user: str,
+    note: str | None = None,
+) -> None:
+    conn.execute(
+        "INSERT INTO order_events(order_id, from_status, to_status, by_user, at, note)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (order_id, before, after, by_user, iso_now(), note),
+    )
+
+
+def _move(
+    conn: sqlite3.Connection,
+    order_id: int,
+    before: str,
+    after: str,
+    by_user: str,
+    note: str | None = None,
+) -> None:
+    if after not in ORDER_TRANSITIONS[before]:
+        allowed = ", ".join(ORDER_TRANSITIONS[before]) or "nothing"
+        raise Conflict(f"an order that is {before} cannot become {after} (only: {allowed})")
+    conn.execute(
+        "UPDATE orders SET status = ?, server_seq = ? WHERE id = ?",
+        (after, next_server_seq(conn), order_id),
+    )
+    _event(conn, order_id, before, after, by_user, note)
+
+
+def _find(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
+    row = conn.execute("SELECT * FROM orders WHERE number = ?", (number,)).fetchone()
+    if row is None:
+        raise NotFound(f"no order {number}")
+    return row
+
+
+def set_status(conn: sqlite3.Connection, number: str, status: str, *, by_user: str) -> None:
+    """Move an order along its lifecycle (inside the caller's write transaction)."""
+    row = _find(conn, number)
+    _move(conn, row["id"], row["status"], status, by_user)
+
+
+def cancel_order(
+    conn: sqlite3.Connection, number: str, *, by_user: str, reason: str
+) -> dict[str, Any]:
+    """Cancel an order that has not been picked yet, releasing what it reserved."""
+    if not reason.strip():
+        raise InvalidRequest("reason: say why the order is cancelled")
+    with write_transaction(conn):
+        row = _find(conn, number)
+        if row["status"] in ("picking", "picked", "packed"):
+            raise Conflict(
+                f"{number} is {row['status']}: cancelling it needs put-back tasks, which are"
+                " not built yet"
+            )
+        _move(conn, row["id"], row["status"], "cancelled", by_user, reason)
+        release(conn, row["id"], "order cancelled")
+        return get_order(conn, number)
+
+
+def get_order(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
+    row = _find(conn, number)
+    lines = []
+    for line in conn.execute(
+        "SELECT ol.id, ol.line_no, ol.qty, i.sku FROM order_lines ol"
+        " JOIN items i ON i.id = ol.item_id WHERE ol.order_id = ? ORDER BY ol.line_no",
+        (row["id"],),
+    ).fetchall():
+        reserved = [
+            {"location": r[0], "lot": r[1] or None, "qty": r[2]}
+            for r in conn.execute(
+                "SELECT l.code, r.lot, r.qty FROM reservations r"
+                " JOIN locations l ON l.id = r.location_id"
+                " WHERE r.order_line_id = ? AND r.released_at IS NULL ORDER BY r.id",
+                (line["id"],),
+            )
+        ]
+        lines.append(
+            {
+                "line": f"{row['number']}/{line['line_no']}",
+                "item": line["sku"],
+                "qty": line["qty"],
+                "reserved": sum(r["qty"] for r in reserved),
+                "reservations": reserved,
+            }
+        )
+    events = [
+        {"from": e[0], "to": e[1], "by": e[2], "at": e[3], "note": e[4]}
+        for e in conn.execute(
+            "SELECT from_status, to_status, by_user, at, note FROM order_events"
+            " WHERE order_id = ? ORDER BY id",
+            (row["id"],),
+        )
+    ]
+    return {
+        "number": row["number"],
+        "channel": row["channel"],
+        "external_ref": row["external_ref"],
+        "customer": row["customer"],
+        "ship_to": msgspec.json.decode(row["ship_to"]),
+        "priority": row["priority"],
+        "requested_date": row["requested_date"],
+        "payment_status": row["payment_status"],
+        "status": row["status"],
+        "lines": lines,
+        "history": events,
+    }

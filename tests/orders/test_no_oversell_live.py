@@ -1,0 +1,104 @@
+"""Many orders at once against a live server never promise more than is there."""
+
+from __future__ import annotations
+
+import re
+import signal
+import sqlite3
+import threading
+from pathlib import Path
+
+import httpx2
+from liveserver import free_port, start_server
+
+from server.users import add_user
+from sync.catalog import add_item, add_location, add_warehouse
+from sync.db import connect, write_transaction
+from sync.local import post_local
+from sync.schema import migrate
+
+ON_HAND = 100
+THREADS, ORDERS_EACH, QTY = 8, 5, 7  # 280 wanted, 100 there
+
+
+def _seed(db: Path) -> None:
+    conn = connect(db)
+    migrate(conn)
+    with write_transaction(conn):
+        add_warehouse(conn, "MAIN", "Main")
+        add_location(conn, "DOCK", "receiving", warehouse="MAIN")
+        for code in ("A-01", "A-02", "B-01"):
+            add_location(conn, code, "pick" if code < "B" else "reserve", warehouse="MAIN")
+        add_item(conn, "SKU-1", "Hex bolt")
+        add_user(conn, "boss", "supervisor", "correct-horse-battery")
+    post_local(conn, [
+        {"kind": "receive", "item": "SKU-1", "to": "DOCK", "qty": ON_HAND},
+        {"kind": "putaway", "item": "SKU-1", "from": "DOCK", "to": "A-01", "qty": 40},
+        {"kind": "putaway", "item": "SKU-1", "from": "DOCK", "to": "A-02", "qty": 35},
+        {"kind": "putaway", "item": "SKU-1", "from": "DOCK", "to": "B-01", "qty": 25},
+    ], user="setup")  # fmt: skip
+    conn.close()
+
+
+def _logged_in(base: str) -> httpx2.Client:
+    client = httpx2.Client(base_url=base, timeout=30)
+    page = client.get("/login").text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
+    assert csrf
+    res = client.post("/login", data={"username": "boss", "password": "correct-horse-battery",
+                                      "csrf": csrf.group(1)})  # fmt: skip
+    assert res.status_code in (200, 303), res.text
+    return client
+
+
+def test_parallel_orders_never_oversell(tmp_path: Path) -> None:
+    db = tmp_path / "orders.db"
+    _seed(db)
+    port = free_port()
+    server = start_server(db, port)
+    answers: list[int] = []
+    try:
+        clients = [_logged_in(f"http://127.0.0.1:{port}") for _ in range(THREADS)]
+
+        def place(n: int, client: httpx2.Client) -> None:
+            for k in range(ORDERS_EACH):
+                res = client.post("/api/orders", json={
+                    "channel": "shop", "external_ref": f"T{n}-{k}", "customer": "C",
+                    "ship_to": {"name": "C", "line1": "1 Road", "city": "X", "postcode": "1",
+                                "country": "GB"},
+                    "lines": [{"item": "SKU-1", "qty": QTY}],
+                })  # fmt: skip
+                answers.append(res.status_code)
+
+        threads = [threading.Thread(target=place, args=(n, c)) for n, c in enumerate(clients)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        for c in clients:
+            c.close()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+    assert answers == [201] * THREADS * ORDERS_EACH
+    conn = sqlite3.connect(db)
+    reserved = dict(conn.execute(
+        "SELECT l.code, sum(r.qty) FROM reservations r JOIN locations l ON l.id = r.location_id"
+        " WHERE r.released_at IS NULL GROUP BY l.code"
+    ).fetchall())  # fmt: skip
+    on_hand = dict(conn.execute(
+        "SELECT l.code, s.on_hand FROM stock s JOIN locations l ON l.id = s.location_id"
+        " WHERE l.code IN ('A-01', 'A-02', 'B-01')"
+    ).fetchall())  # fmt: skip
+    assert all(reserved[code] <= on_hand[code] for code in reserved)  # never oversold
+    assert sum(reserved.values()) == ON_HAND  # and nothing left idle while orders wait
+    per_order = conn.execute(
+        "SELECT o.status, coalesce(sum(r.qty), 0) FROM orders o"
+        " JOIN order_lines ol ON ol.order_id = o.id"
+        " LEFT JOIN reservations r ON r.order_line_id = ol.id AND r.released_at IS NULL"
+        " GROUP BY o.id"
+    ).fetchall()
+    assert all((status == "allocated") == (qty == QTY) for status, qty in per_order)
+    assert sum(status == "allocated" for status, _ in per_order) == ON_HAND // QTY
+    conn.close()
