@@ -8,6 +8,7 @@ noted after the answer has gone out.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any
 
@@ -19,12 +20,17 @@ from starlette.routing import Route
 from server.api_common import MAX_PUSH_BYTES, MAX_SMALL_BODY, json_response, read_body
 from server.auth import allow, bearer_token
 from server.database import Store
+from sync.allocation import has_backorders
 from sync.db import is_transient
 from sync.devices import authenticate
+from sync.errors import TransientStoreError
+from sync.orders import allocate_backorders
 from sync.pull import decode_pull, mark_pulled, pull
 from sync.push import decode_push, push
 
 __all__ = ["routes"]
+
+log = logging.getLogger("shelfsync.server")
 
 
 @allow(device=True)
@@ -38,8 +44,17 @@ async def push_view(request: Request) -> Response:
         authenticate(conn, token, push_request.device_id)
         return push(conn, push_request, rules)
 
-    result = await request.app.state.store.awrite(run)
-    return json_response(result)
+    store = request.app.state.store
+    result = await store.awrite(run)
+    response = json_response(result)
+    posted = [
+        r["server_seq"]
+        for r in result["results"]
+        if r["outcome"] in ("applied", "flagged") and not r["replayed"]
+    ]
+    if posted:
+        response.background = BackgroundTask(_allocate_backorders, store, min(posted) - 1)
+    return response
 
 
 @allow(device=True)
@@ -58,6 +73,16 @@ async def pull_view(request: Request) -> Response:
     response = json_response(result)
     response.background = BackgroundTask(_note_pull, store, pull_request.device_id)
     return response
+
+
+def _allocate_backorders(store: Store, since_seq: int) -> None:
+    """Stock that arrived may fill backorders; after answering, best effort
+    (a backorder not filled now is filled by the next arrival)."""
+    try:
+        if store.read(has_backorders):
+            store.write(allocate_backorders, since_seq, by_user="system")
+    except TransientStoreError:
+        log.warning("backorders not allocated this time: the database was busy")
 
 
 def _note_pull(store: Store, device_id: str) -> None:

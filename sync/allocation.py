@@ -18,7 +18,7 @@ import sqlite3
 from .clock import iso_now
 from .kinds import ALLOCATABLE_LOCATION_KINDS
 
-__all__ = ["allocate", "release", "available"]
+__all__ = ["allocate", "release", "available", "backordered_for", "has_backorders"]
 
 _KINDS = ", ".join(f"'{k}'" for k in ALLOCATABLE_LOCATION_KINDS)
 
@@ -86,3 +86,28 @@ def release(conn: sqlite3.Connection, order_id: int, why: str) -> int:
         (iso_now(), why, order_id),
     )
     return cur.rowcount
+
+
+def backordered_for(conn: sqlite3.Connection, since_seq: int) -> list[tuple[int, str]]:
+    """Backordered orders (id, number) wanting an item whose stock rose at an
+    allocatable location after ``since_seq``, most urgent and oldest first."""
+    rows = conn.execute(
+        f"""
+        SELECT DISTINCT o.id, o.number, o.priority FROM orders o
+        JOIN order_lines ol ON ol.order_id = o.id
+        WHERE o.status = 'backordered' AND ol.item_id IN (
+            SELECT le.item_id FROM ledger le JOIN locations l ON l.id = le.location_id
+            WHERE le.server_seq > ? AND le.qty > 0 AND l.kind IN ({_KINDS}))
+        ORDER BY o.priority, o.id
+        """,
+        (since_seq,),
+    ).fetchall()
+    return [(r[0], r[1]) for r in rows]
+
+
+def has_backorders(conn: sqlite3.Connection) -> bool:
+    """Whether any order waits for stock (a cheap check before taking the writer)."""
+    return (
+        conn.execute("SELECT 1 FROM orders WHERE status = 'backordered' LIMIT 1").fetchone()
+        is not None
+    )

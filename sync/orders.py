@@ -21,7 +21,7 @@ from typing import Any
 
 import msgspec
 
-from .allocation import allocate, release
+from .allocation import allocate, backordered_for, release
 from .catalog import Catalog
 from .clock import iso_now
 from .db import write_transaction
@@ -30,7 +30,7 @@ from .kinds import ORDER_TRANSITIONS, PAYMENT_STATUSES
 from .meta import next_server_seq
 
 __all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "get_order",
-           "cancel_order", "set_status"]  # fmt: skip
+           "cancel_order", "set_status", "allocate_backorders"]  # fmt: skip
 
 MAX_LINES = 500
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -227,6 +227,20 @@ def cancel_order(
         _move(conn, row["id"], row["status"], "cancelled", by_user, reason)
         release(conn, row["id"], "order cancelled")
         return get_order(conn, number)
+
+
+def allocate_backorders(conn: sqlite3.Connection, since_seq: int, *, by_user: str) -> list[str]:
+    """Allocate backordered orders from stock that arrived after ``since_seq``.
+
+    One write transaction; returns the numbers of the orders now allocated.
+    """
+    done = []
+    with write_transaction(conn):
+        for order_id, number in backordered_for(conn, since_seq):
+            if allocate(conn, order_id):
+                _move(conn, order_id, "backordered", "allocated", by_user, "stock arrived")
+                done.append(number)
+    return done
 
 
 def get_order(conn: sqlite3.Connection, number: str) -> dict[str, Any]:

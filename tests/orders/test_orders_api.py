@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from devicesim import SimDevice
 from starlette.testclient import TestClient
 
 from server.database import Store
@@ -148,3 +149,23 @@ def test_pickers_cannot_create_or_cancel_orders(
     logged_in("picker")
     assert client.post("/api/orders", json=order("P", ("SKU-1", 1))).status_code == 403
     assert client.post("/api/orders/SO-1/cancel", json={"reason": "x"}).status_code == 403
+
+
+def test_a_backorder_is_allocated_when_stock_arrives_from_a_device(
+    client: TestClient, manager: User, make_device: Callable[..., Any]
+) -> None:
+    made = client.post("/api/orders", json=order("BIG", ("SKU-1", 130))).json()
+    assert (made["status"], made["lines"][0]["reserved"]) == ("backordered", 100)
+    creds = make_device()
+    scanner = SimDevice(client, creds.device_id, creds.token, creds.epoch)
+    scanner.record("receive", "SKU-1", 50, to="DOCK")
+    scanner.push()  # on the dock: not yet stock to promise
+    assert client.get(f"/api/orders/{made['number']}").json()["status"] == "backordered"
+    scanner.record("putaway", "SKU-1", 50, from_="DOCK", to="A-02")
+    scanner.push()
+    now = client.get(f"/api/orders/{made['number']}").json()
+    assert now["status"] == "allocated"
+    assert now["lines"][0]["reserved"] == 130
+    last = now["history"][-1]
+    assert (last["from"], last["to"], last["by"], last["note"]) == (
+        "backordered", "allocated", "system", "stock arrived")  # fmt: skip
