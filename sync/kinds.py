@@ -117,7 +117,7 @@ ORDER_STATUSES: Final = (
 # Which status may follow which; anything else is refused with a clear message.
 ORDER_TRANSITIONS: Final = {
     "new": ("allocated", "backordered", "cancelled"),
-    "backordered": ("allocated", "cancelled"),
+    "backordered": ("allocated", "picking", "cancelled"),
     "allocated": ("backordered", "picking", "cancelled"),
     "picking": ("picked", "cancelled"),
     "picked": ("packed", "cancelled"),

@@ -15,6 +15,7 @@ from .catalog import Catalog, ItemRef, LocationRef, ensure_lot
 from .clock import EventClock, parse_iso_ms
 from .counts import Position, check_count, following_count
 from .movement import Incoming, WireMovement, validate
+from .picking import LinePick, pick_against_line
 from .posting import Key, Poster
 from .rules import Rules
 from .tolerance import Tolerances
@@ -256,6 +257,11 @@ class Merger:
                 and row.last_count_seq > pos.basis
             ):
                 self._absorb(key, pos, qty, result, item.id)
+        if m.kind == "pick" and m.ref is not None and m.ref.order_line:
+            line_pick = LinePick(m.ref.order_line, item.id, src.id, lot, units, pos.server_seq,
+                                 m.user or "")  # fmt: skip
+            for code, message in pick_against_line(self.conn, line_pick):
+                self._conflict(result, code, message, item.id, dst.id)
         if not src.virtual:
             on_hand = self.poster.stock_row((item.id, src.id, lot)).on_hand
             if on_hand < 0:

@@ -51,6 +51,8 @@ def m002_orders(db: Database) -> None:
             line_no INTEGER NOT NULL,
             item_id INTEGER NOT NULL REFERENCES items(id),
             qty INTEGER NOT NULL CHECK (qty > 0),
+            -- units picked against the line so far (a projection of its picks)
+            picked INTEGER NOT NULL DEFAULT 0,
             UNIQUE (order_id, line_no)
         );
 

@@ -7,25 +7,11 @@ from typing import Any
 
 import pytest
 from devicesim import SimDevice
+from orderdata import SHIP_TO, order
 from starlette.testclient import TestClient
 
 from server.database import Store
 from server.users import User
-
-SHIP_TO = {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
-           "country": "GB"}  # fmt: skip
-
-
-def order(ref: str | None, *lines: tuple[str, int], channel: str = "shop") -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "channel": channel,
-        "customer": "Ada Lovelace",
-        "ship_to": SHIP_TO,
-        "lines": [{"item": item, "qty": qty} for item, qty in lines],
-    }
-    if ref is not None:
-        body["external_ref"] = ref
-    return body
 
 
 @pytest.fixture
