@@ -23,7 +23,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from server import api_devices, api_health, api_orders, api_read, api_sync, pages
+from server import api_devices, api_health, api_orders, api_read, api_sync, api_waves, pages
 from server.auth import session_middleware
 from server.database import Store
 from server.errors import EXCEPTION_HANDLERS
@@ -73,6 +73,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_sync.routes,
         *api_read.routes,
         *api_orders.routes,
+        *api_waves.routes,
         *pages.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]

@@ -23,6 +23,7 @@ from .db import read_transaction
 from .errors import DeviceRefused, InvalidRequest, UnsupportedProtocol
 from .kinds import PROTOCOL_VERSION
 from .meta import current_server_seq, epoch
+from .waves import TASKS_FOR_USER
 
 __all__ = ["PullRequest", "decode_pull", "pull", "mark_pulled"]
 
@@ -97,6 +98,8 @@ _SEQS = (
     " UNION ALL SELECT server_seq FROM lots WHERE server_seq > :c"
     " UNION ALL SELECT server_seq FROM ledger WHERE server_seq > :c"
     " UNION ALL SELECT status_seq FROM movements WHERE device_id = :d AND status_seq > :c"
+    " UNION ALL SELECT t.server_seq FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
+    "   WHERE t.server_seq > :c AND p.assigned_to = :u"
     " ORDER BY 1 LIMIT 1 OFFSET :o"
 )
 # From the start, the stock table itself is smaller than its history.
@@ -171,7 +174,8 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
     limit = min(request.limit, max_limit)
     with read_transaction(conn):
         device = conn.execute(
-            "SELECT last_seq, revoked_at FROM devices WHERE id = ?", (request.device_id,)
+            "SELECT last_seq, revoked_at, username FROM devices WHERE id = ?",
+            (request.device_id,),
         ).fetchone()
         if device is None or device["revoked_at"] is not None:
             raise DeviceRefused("this device is not registered here, or has been revoked")
@@ -185,15 +189,16 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
         )
         start = 0 if reset or cursor is None else cursor
         seqs = _SEQS_RESET if start == 0 else _SEQS
-        boundary = conn.execute(
-            seqs, {"c": start, "d": request.device_id, "o": limit - 1}
-        ).fetchone()
+        who = {"d": request.device_id, "u": device["username"]}
+        boundary = conn.execute(seqs, {**who, "c": start, "o": limit - 1}).fetchone()
         if boundary is None:
             upto, more = newest, False
         else:
             upto = int(boundary[0])
             more = (
-                conn.execute(_SEQS, {"c": upto, "d": request.device_id, "o": 0}).fetchone()
+                conn.execute(
+                    _SEQS, {"c": upto, "d": request.device_id, "u": device["username"], "o": 0}
+                ).fetchone()
                 is not None
             )
             if not more:
@@ -206,7 +211,12 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
                 _shape(r)
                 for r in conn.execute(_STOCK_ALL if start == 0 else _STOCK_SINCE, (start, upto))
             ],
-            "tasks": [],
+            "tasks": [
+                dict(row)
+                for row in conn.execute(
+                    TASKS_FOR_USER, {"user": device["username"], "cursor": start, "upto": upto}
+                )
+            ],
             "results": _results(conn, request.device_id, start, upto),
         }
         device_last_seq = int(device["last_seq"])

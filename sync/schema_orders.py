@@ -88,5 +88,36 @@ def m002_orders(db: Database) -> None:
         CREATE INDEX reservations_active ON reservations(item_id, location_id, lot)
             WHERE released_at IS NULL;
         CREATE INDEX reservations_line ON reservations(order_line_id);
+
+        -- A pick list: tasks for one picker in one zone, in walk order, one
+        -- tote per order (cluster picking).  Devices pull the tasks of the
+        -- lists assigned to their user.
+        CREATE TABLE pick_lists (
+            id INTEGER PRIMARY KEY,
+            number TEXT NOT NULL UNIQUE,
+            zone TEXT,
+            assigned_to TEXT,
+            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done', 'cancelled')),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            server_seq INTEGER NOT NULL
+        );
+        CREATE INDEX pick_lists_assigned ON pick_lists(assigned_to, status);
+        CREATE TABLE pick_tasks (
+            id INTEGER PRIMARY KEY,
+            pick_list_id INTEGER NOT NULL REFERENCES pick_lists(id),
+            walk INTEGER NOT NULL,
+            reservation_id INTEGER NOT NULL REFERENCES reservations(id),
+            order_line_id INTEGER NOT NULL REFERENCES order_lines(id),
+            item_id INTEGER NOT NULL,
+            location_id INTEGER NOT NULL,
+            lot TEXT NOT NULL DEFAULT '',
+            qty INTEGER NOT NULL CHECK (qty > 0),
+            tote_id INTEGER NOT NULL REFERENCES locations(id),
+            server_seq INTEGER NOT NULL,
+            UNIQUE (reservation_id)
+        );
+        CREATE INDEX pick_tasks_list ON pick_tasks(pick_list_id, walk);
+        CREATE INDEX pick_tasks_seq ON pick_tasks(server_seq);
         """
     )
