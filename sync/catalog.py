@@ -19,6 +19,7 @@ __all__ = [
     "ItemRef",
     "LocationRef",
     "Catalog",
+    "catalog_for",
     "add_warehouse",
     "add_location",
     "add_item",
@@ -296,3 +297,16 @@ class Catalog:
 
     def virtual(self, code: str) -> LocationRef:
         return self.locations[code]
+
+
+_catalogs: dict[str, Catalog] = {}
+
+
+def catalog_for(conn: sqlite3.Connection) -> Catalog:
+    """This process's catalog of the database behind ``conn``, refreshed if it moved."""
+    path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
+    catalog = _catalogs.get(path)
+    if catalog is None:
+        catalog = _catalogs[path] = Catalog()
+    catalog.refresh(conn)
+    return catalog

@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from .allocation import allocate, backordered_for, release
-from .catalog import Catalog
+from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
@@ -117,7 +117,6 @@ def create_order(
     channel and reference already made it.  Raises Conflict when that
     reference was used for a different order, InvalidRequest for an unknown item.
     """
-    catalog = Catalog()
     external_ref = order.external_ref or f"auto-{uuid.uuid4()}"
     digest = _digest(order)
     with write_transaction(conn):
@@ -132,7 +131,7 @@ def create_order(
                     " with other content"
                 )
             return get_order(conn, found[0]), False
-        catalog.refresh(conn)
+        catalog = catalog_for(conn)
         item_ids = []
         unknown = []
         for n, line in enumerate(order.lines, 1):

@@ -20,7 +20,7 @@ import logging
 import sqlite3
 from typing import Any
 
-from .catalog import Catalog
+from .catalog import catalog_for
 from .clock import EventClock, iso_now, ms_to_iso, now_ms
 from .db import is_transient, write_transaction
 from .errors import DeviceForked, DeviceRefused, EpochMismatch, ShelfsyncError
@@ -35,15 +35,6 @@ __all__ = ["push", "decode_push", "PushRequest", "run_batch"]
 
 log = logging.getLogger("shelfsync.push")
 
-_catalogs: dict[str, Catalog] = {}
-
-
-def _catalog_for(conn: sqlite3.Connection) -> Catalog:
-    path = conn.execute("PRAGMA database_list").fetchone()[2] or f"memory:{id(conn)}"
-    catalog = _catalogs.get(path)
-    if catalog is None:
-        catalog = _catalogs[path] = Catalog()
-    return catalog
 
 
 def push(
@@ -100,8 +91,7 @@ class _Batch:
         order = sorted(range(len(req.movements)), key=lambda i: req.movements[i].seq)
         self._refuse_forks(last_seq, order)
 
-        catalog = _catalog_for(conn)
-        catalog.refresh(conn)
+        catalog = catalog_for(conn)
         poster = Poster(conn)
         new = [m for m in req.movements if m.seq > last_seq]
         self.known = self._digests([m.id for m in new])
