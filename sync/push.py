@@ -36,7 +36,6 @@ __all__ = ["push", "decode_push", "PushRequest", "run_batch"]
 log = logging.getLogger("shelfsync.push")
 
 
-
 def push(
     conn: sqlite3.Connection, request: PushRequest, rules: Rules, *, received_ms: int | None = None
 ) -> dict[str, Any]:
