@@ -8,11 +8,9 @@ everything they ever sent — nothing is lost, nothing doubled, and
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections import Counter
@@ -21,7 +19,7 @@ from pathlib import Path
 import httpx2
 import pytest
 from devicesim import SimDevice
-from liveserver import ROOT, free_port, start_server
+from liveserver import ROOT, cli, free_port, server_env, start_server
 
 from sync.catalog import add_item, add_location, add_warehouse
 from sync.db import connect, write_transaction
@@ -153,10 +151,6 @@ def test_sigkill_mid_push_loses_nothing_and_doubles_nothing(tmp_path: Path) -> N
     assert last_seqs == {MOVEMENTS_EACH}
     conn.close()
     verify = subprocess.run(
-        [sys.executable, "-m", "server.cli", "verify", "--db", str(db)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cli("verify", "--db", str(db)), cwd=ROOT, capture_output=True, text=True, env=server_env()
     )
     assert verify.returncode == 0, verify.stdout + verify.stderr
