@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -18,12 +17,11 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.api_common import MAX_PUSH_BYTES, MAX_SMALL_BODY, json_response, read_body
-from server.auth import allow, bearer_token
+from server.auth import allow
 from server.database import Store
 from sync.allocation import has_backorders
 from sync.db import is_transient
-from sync.devices import authenticate
-from sync.errors import TransientStoreError
+from sync.errors import DeviceRefused, TransientStoreError
 from sync.orders import allocate_backorders
 from sync.pull import decode_pull, mark_pulled, pull
 from sync.push import decode_push, push
@@ -37,15 +35,10 @@ log = logging.getLogger("shelfsync.server")
 async def push_view(request: Request) -> Response:
     body = await read_body(request, MAX_PUSH_BYTES)
     push_request = decode_push(body)
-    token = bearer_token(request)
-    rules = request.app.state.rules
-
-    def run(conn: sqlite3.Connection) -> dict[str, Any]:
-        authenticate(conn, token, push_request.device_id)
-        return push(conn, push_request, rules)
-
+    _same_device(request, push_request.device_id)
     store = request.app.state.store
-    result = await store.awrite(run)
+    # revocation is checked again inside the push's own write transaction
+    result = await store.awrite(push, push_request, request.app.state.rules)
     response = json_response(result)
     posted = [
         r["server_seq"]
@@ -61,18 +54,18 @@ async def push_view(request: Request) -> Response:
 async def pull_view(request: Request) -> Response:
     body = await read_body(request, MAX_SMALL_BODY)
     pull_request = decode_pull(body)
-    token = bearer_token(request)
-    max_limit = request.app.state.settings.pull_max_limit
-
-    def run(conn: sqlite3.Connection) -> dict[str, Any]:
-        authenticate(conn, token, pull_request.device_id)
-        return pull(conn, pull_request, max_limit)
-
+    _same_device(request, pull_request.device_id)
     store = request.app.state.store
-    result = await store.aread(run)
+    result = await store.aread(pull, pull_request, request.app.state.settings.pull_max_limit)
     response = json_response(result)
     response.background = BackgroundTask(_note_pull, store, pull_request.device_id)
     return response
+
+
+def _same_device(request: Request, device_id: str) -> None:
+    """The guard authenticated the token; it must be the claimed device's."""
+    if request.state.device.id != device_id:
+        raise DeviceRefused("this token belongs to another device")
 
 
 def _allocate_backorders(store: Store, since_seq: int) -> None:
