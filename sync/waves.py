@@ -40,8 +40,7 @@ WHERE l.kind = 'staging' AND l.active = 1
 ORDER BY l.code
 """
 
-# The tasks a device sees: those of open lists assigned to its user.
-TASKS_FOR_USER = """
+_TASKS = """
 SELECT 'PT-' || t.id AS id, 'pick' AS kind, p.number AS list, p.status AS list_status,
        o.number || '/' || ol.line_no AS order_line, i.sku AS item, l.code AS location,
        t.lot, t.qty, tote.code AS tote, t.walk, t.server_seq
@@ -52,9 +51,14 @@ JOIN orders o ON o.id = ol.order_id
 JOIN items i ON i.id = t.item_id
 JOIN locations l ON l.id = t.location_id
 JOIN locations tote ON tote.id = t.tote_id
-WHERE p.assigned_to = :user AND t.server_seq > :cursor AND t.server_seq <= :upto
+WHERE {where}
 ORDER BY p.id, t.walk
 """
+# The tasks a device sees: those of the lists assigned to its user.
+TASKS_FOR_USER = _TASKS.format(
+    where="p.assigned_to = :user AND t.server_seq > :cursor AND t.server_seq <= :upto"
+)
+_TASKS_OF_LIST = _TASKS.format(where="p.id = :list")
 
 
 def build_wave(
@@ -162,10 +166,7 @@ def get_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
     ).fetchone()
     if found is None:
         raise NotFound(f"no pick list {number}")
-    tasks = conn.execute(
-        TASKS_FOR_USER.replace("p.assigned_to = :user", "p.id = :list"),
-        {"list": found[0], "cursor": -1, "upto": 2**62},
-    ).fetchall()
+    tasks = conn.execute(_TASKS_OF_LIST, {"list": found[0]}).fetchall()
     return {
         "number": found[1],
         "zone": found[2],
