@@ -20,6 +20,7 @@ import uuid
 
 from sqlite_utils import Database, Migrations
 
+from .clock import iso_now
 from .kinds import LOCATION_KINDS, LOT_STATUSES, ROLES, TRACKING_MODES, VIRTUAL_LOCATIONS
 
 __all__ = ["migrations", "migrate", "check_schema", "SERVER_DEVICE_NAME"]
@@ -274,12 +275,6 @@ def m001_core(db: Database) -> None:
     )
 
 
-def _now_iso() -> str:
-    from .clock import iso_now
-
-    return iso_now()
-
-
 def _ensure_facts(conn: sqlite3.Connection) -> None:
     """Rows every database needs, made once (idempotent)."""
     conn.execute("INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', ?)", (str(uuid.uuid4()),))
@@ -302,7 +297,7 @@ def _ensure_facts(conn: sqlite3.Connection) -> None:
         # Its token hash is unguessable and never handed out.
         conn.execute(
             "INSERT INTO devices(id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-            (device_id, SERVER_DEVICE_NAME, "!server:" + uuid.uuid4().hex, _now_iso()),
+            (device_id, SERVER_DEVICE_NAME, "!server:" + uuid.uuid4().hex, iso_now()),
         )
         conn.execute("INSERT INTO meta(key, value) VALUES ('server_device_id', ?)", (device_id,))
 

@@ -65,10 +65,6 @@ def test_a_lot_tracked_item_needs_its_lot(client: TestClient, sim: SimDevice) ->
     ]
 
 
-def _envelope(sim: SimDevice, movements: list[Any]) -> dict[str, Any]:
-    return sim.envelope(movements)
-
-
 @pytest.mark.parametrize(
     ("body", "status", "error"),
     [
