@@ -20,8 +20,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from server.api_common import json_response, read_json
-from server.auth import allow, current_user, public, require_json
-from server.users import check_password
+from server.auth import allow, current_user, password_user, public, require_json
 from sync.devices import (
     Registration,
     create_enrolment_code,
@@ -60,12 +59,7 @@ async def register_view(request: Request) -> Response:
         return json_response(registration.as_json())
 
     if "username" in body or "password" in body:
-        user = await store.aread(
-            check_password,
-            body.get("username"),
-            body.get("password"),
-            hasher=request.app.state.password_hasher,
-        )
+        user = await password_user(request, body.get("username"), body.get("password"))
         if user is None:
             raise AuthError("wrong username or password")
     else:

@@ -9,6 +9,7 @@ applies migrations) and puts what views need on ``app.state``:
     app.state.session_secret   the key that signs session cookies
     app.state.templates        Jinja2 templates (set at build time)
     app.state.password_hasher  argon2 PasswordHasher (set at build time)
+    app.state.login_throttle   server.login_throttle.LoginThrottle (set at build time)
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from server import api_devices, api_health, api_orders, api_read, api_sync, api_
 from server.auth import session_middleware
 from server.database import Store
 from server.errors import EXCEPTION_HANDLERS
+from server.login_throttle import LoginThrottle
+from server.security_headers import security_headers_middleware
 from server.settings import Settings
 from server.users import DEFAULT_HASHER
 from sync.rules import Rules
@@ -79,13 +82,16 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
     ]
     app = Starlette(
         routes=routes,
-        middleware=[session_middleware(settings)],
+        middleware=[security_headers_middleware(), session_middleware(settings)],
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=lifespan,
     )
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
     app.state.password_hasher = password_hasher or DEFAULT_HASHER
+    app.state.login_throttle = LoginThrottle(
+        settings.login_max_failures, settings.login_lockout_minutes * 60
+    )
     return app
 
 

@@ -40,7 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from server.errors import Forbidden, UnsupportedMediaType, is_api
 from server.settings import Settings
-from server.users import User, get_user
+from server.users import User, check_password, get_user
 from sync.devices import authenticate
 from sync.errors import AuthError
 from sync.kinds import ROLES
@@ -54,6 +54,7 @@ __all__ = [
     "access_of",
     "bearer_token",
     "current_user",
+    "password_user",
     "start_session",
     "end_session",
     "csrf_token",
@@ -146,6 +147,25 @@ async def current_user(request: Request) -> User | None:
         return None
     user: User | None = await request.app.state.store.aread(get_user, user_id)
     return user if user is not None and user.active else None
+
+
+async def password_user(request: Request, username: object, password: object) -> User | None:
+    """The active user with this username and password, or None; throttled.
+
+    Raises ``TooManyAttempts`` while the name or the caller's address is
+    locked after too many failures (``server.login_throttle``).
+    """
+    throttle = request.app.state.login_throttle
+    address = request.client.host if request.client else None
+    throttle.check(username, address)
+    user: User | None = await request.app.state.store.aread(
+        check_password, username, password, hasher=request.app.state.password_hasher
+    )
+    if user is None:
+        throttle.failed(username, address)
+    else:
+        throttle.succeeded(username)
+    return user
 
 
 def start_session(request: Request, user: User) -> None:

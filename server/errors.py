@@ -43,6 +43,7 @@ from sync.errors import (
 __all__ = [
     "Forbidden",
     "UnsupportedMediaType",
+    "TooManyAttempts",
     "STATUS",
     "status_of",
     "EXCEPTION_HANDLERS",
@@ -66,6 +67,16 @@ class UnsupportedMediaType(ShelfsyncError):
     code = "unsupported_media_type"
 
 
+class TooManyAttempts(ShelfsyncError):
+    """Too many failed logins for this name or address: wait (→ 429, Retry-After)."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s
+
+
 # Most specific first: the first class in an exception's MRO found here wins.
 STATUS: dict[type[ShelfsyncError], int] = {
     InvalidRequest: 400,
@@ -79,6 +90,7 @@ STATUS: dict[type[ShelfsyncError], int] = {
     TooLarge: 413,
     UnsupportedMediaType: 415,
     UnsupportedProtocol: 426,
+    TooManyAttempts: 429,
     TransientStoreError: 503,
     ShelfsyncError: 400,
 }
@@ -94,6 +106,7 @@ _HTTP_CODES = {
     413: "too_large",
     415: "unsupported_media_type",
     426: "unsupported_protocol",
+    429: "too_many_attempts",
     500: "internal_error",
     503: "temporary",
 }
@@ -173,6 +186,9 @@ async def handle_domain_error(request: Request, exc: Exception) -> Response:
             headers=_retry_headers(exc.retry_after_ms),
             retry_after_ms=exc.retry_after_ms,
         )
+    if isinstance(exc, TooManyAttempts):
+        retry = {"Retry-After": str(exc.retry_after_s)}
+        return error_response(request, status, exc.code, exc.message, headers=retry)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 and is_api(request) else None
     return error_response(request, status, exc.code, exc.message, exc.errors, headers=headers)
 

@@ -19,12 +19,12 @@ from server.auth import (
     csrf_token,
     current_user,
     end_session,
+    password_user,
     public,
     safe_next,
     start_session,
 )
-from server.errors import status_of
-from server.users import check_password
+from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
@@ -55,18 +55,16 @@ async def login_view(request: Request) -> Response:
     check_csrf(request, form.get("csrf"))
     target = safe_next(form.get("next"))
     username = form.get("username")
-    user = await request.app.state.store.aread(
-        check_password,
-        username,
-        form.get("password"),
-        hasher=request.app.state.password_hasher,
-    )
+    context = {"next": target, "username": username if isinstance(username, str) else ""}
+    try:
+        user = await password_user(request, username, form.get("password"))
+    except TooManyAttempts as exc:
+        context["error"] = exc.message[0].upper() + exc.message[1:] + "."
+        response = _render(request, "login.html", context, status_code=429)
+        response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if user is None:
-        context = {
-            "next": target,
-            "username": username if isinstance(username, str) else "",
-            "error": "Wrong username or password.",
-        }
+        context["error"] = "Wrong username or password."
         return _render(request, "login.html", context, status_code=400)
     start_session(request, user)
     return RedirectResponse(target, status_code=303)

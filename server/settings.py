@@ -52,6 +52,12 @@ class Settings:
     retry_after_ms: int = _setting(2000, "back-off the server asks for after a transient fault")
     pull_max_limit: int = _setting(5000, "the most changes one pull page returns")
     enrolment_minutes: int = _setting(15, "how long a device enrolment code stays valid")
+    login_max_failures: int = _setting(
+        5, "failed logins that lock a username (an address gets five times as many)"
+    )
+    login_lockout_minutes: int = _setting(
+        15, "the window failed logins are counted in, and how long a lock lasts"
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
