@@ -24,7 +24,16 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from server import api_devices, api_health, api_orders, api_read, api_sync, api_waves, pages
+from server import (
+    api_devices,
+    api_health,
+    api_orders,
+    api_read,
+    api_scan,
+    api_sync,
+    api_waves,
+    pages,
+)
 from server.auth import session_middleware
 from server.database import Store
 from server.errors import EXCEPTION_HANDLERS
@@ -77,6 +86,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_read.routes,
         *api_orders.routes,
         *api_waves.routes,
+        *api_scan.routes,
         *pages.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]

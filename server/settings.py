@@ -58,6 +58,14 @@ class Settings:
     login_lockout_minutes: int = _setting(
         15, "the window failed logins are counted in, and how long a lock lasts"
     )
+    scan_max_upload_mb: int = _setting(20, "largest photo `POST /api/scan` accepts, in MiB")
+    scan_max_megapixels: int = _setting(
+        50, "most pixels a scanned photo may have, read from its header before decoding"
+    )
+    scan_budget_ms: int = _setting(
+        2000,
+        "time a scan may spend decoding; the full-resolution retry runs only if it fits",
+    )
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
