@@ -186,7 +186,7 @@ def _identify(data: bytes, max_pixels: int) -> Image.Image:
     except UnidentifiedImageError:
         raise InvalidImage("this is not an image (send a JPEG, PNG or WebP photo)") from None
     except _DAMAGED as exc:
-        raise InvalidImage(f"the image cannot be read: {exc}") from None
+        raise InvalidImage(f"the image is damaged or truncated: {exc}") from None
     if image.format not in ACCEPTED_TYPES:
         kinds = ", ".join(sorted(ACCEPTED_TYPES))
         raise UnsupportedImageType(f"{image.format} images are not accepted; send one of {kinds}")
@@ -211,7 +211,7 @@ def _upright_gray(image: Image.Image) -> Image.Image:
         image.load()
         upright = ImageOps.exif_transpose(image)
     except _DAMAGED as exc:
-        raise InvalidImage(f"the image is truncated or damaged: {exc}") from None
+        raise InvalidImage(f"the image is damaged or truncated: {exc}") from None
     if upright.mode == "P":
         # a photo's palette "transparency" is an artefact of how it was saved: ignore it
         upright.info.pop("transparency", None)

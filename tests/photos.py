@@ -7,6 +7,7 @@ deeper, so the repository's parents are searched in turn).
 
 from __future__ import annotations
 
+import functools
 import io
 from pathlib import Path
 
@@ -17,7 +18,15 @@ ROOT = Path(__file__).resolve().parent.parent
 # every folder of the shared photos; falsepositives-2 holds photos of no code
 FOLDERS = ["code39-3", "datamatrix-1", "ean13-2", "falsepositives-2", "itf-2", "qrcode-3", "upca-5"]
 
-__all__ = ["FOLDERS", "barcodes_dir", "expected_text", "same_code", "big_photo", "encode"]
+__all__ = [
+    "FOLDERS",
+    "barcodes_dir",
+    "expected_text",
+    "open_photo",
+    "same_code",
+    "big_photo",
+    "encode",
+]
 
 
 def barcodes_dir() -> Path:
@@ -37,6 +46,13 @@ def expected_text(photo: Path) -> str | None:
         return f.read()
 
 
+def open_photo(path: Path) -> Image.Image:
+    """The photo as RGB (a palette's byte "transparency" dropped, as the server does)."""
+    with Image.open(path) as image:
+        image.info.pop("transparency", None)
+        return image.convert("RGB")
+
+
 def _normal(text: str) -> str:
     # a UPC-A, its EAN-13 form (zxing-cpp's) and its GTIN-14 are one product code
     return text.zfill(14) if text.isdigit() and len(text) in (8, 12, 13) else text
@@ -46,6 +62,7 @@ def same_code(read: str, expected: str) -> bool:
     return _normal(read) == _normal(expected)
 
 
+@functools.lru_cache(maxsize=4)
 def _texture(width: int, height: int, seed: int) -> Image.Image:
     """A desk or shelf: coarse blotches, fine grain and a light gradient, in colour."""
     rng = np.random.default_rng(seed)
@@ -67,7 +84,7 @@ def big_photo(
     scaled = photo.convert("RGB").resize(
         (round(photo.width * k), round(photo.height * k)), Image.Resampling.BICUBIC
     )
-    canvas = _texture(*size, seed=seed)
+    canvas = _texture(*size, seed=seed).copy()
     canvas.paste(scaled, at)
     return canvas, (at[0], at[1], at[0] + scaled.width, at[1] + scaled.height)
 

@@ -13,8 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from argon2 import PasswordHasher, profiles
 from photos import barcodes_dir, expected_text
 from starlette.testclient import TestClient
+
+from server.users import add_user
 
 
 @pytest.fixture(scope="session")
@@ -48,3 +51,21 @@ def scan(client: TestClient, device: Any) -> Callable[..., Any]:
         )
 
     return post
+
+
+@pytest.fixture
+def device_headers(password: str) -> Callable[[TestClient], dict[str, str]]:
+    """A device token on another client (an app built with other settings)."""
+
+    def register(client: TestClient) -> dict[str, str]:
+        store = client.app.state.store  # type: ignore[attr-defined]
+        hasher = PasswordHasher.from_parameters(profiles.CHEAPEST)
+        store.transact(add_user, "scanner-user", "picker", password, hasher=hasher)
+        response = client.post(
+            "/api/devices",
+            json={"name": "phone", "username": "scanner-user", "password": password},
+        )
+        assert response.status_code == 200, response.text
+        return {"Authorization": f"Bearer {response.json()['token']}"}
+
+    return register
