@@ -33,6 +33,7 @@ from server import (
     api_sync,
     api_waves,
     pages,
+    pages_labels,
 )
 from server.auth import session_middleware
 from server.database import Store
@@ -88,6 +89,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_waves.routes,
         *api_scan.routes,
         *pages.routes,
+        *pages_labels.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]
     app = Starlette(

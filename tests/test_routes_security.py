@@ -40,6 +40,8 @@ GUARDED = {
     ("POST", "/api/waves"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/api/pick-lists/{number}"): Access(roles=EVERYONE),
     ("POST", "/api/pick-lists/{number}/assign"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("POST", "/api/scan"): Access(roles=EVERYONE, device=True),
+    ("GET", "/labels"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),
