@@ -8,14 +8,19 @@ it there, a few at a time) and does, in order:
    any other image type is refused (415), a non-image or a damaged header
    too (400).  The pixel count is checked here, before anything is decoded
    (413), so a small file that claims a huge picture costs nothing.
-2. **Fast pass**: a large photo is decoded at about ``fast_long_side`` px on
-   its long side — a JPEG straight from the file at 1/2, 1/4 or 1/8 scale
+2. **Fast passes**: a large photo is loaded at about ``fast_long_side`` px
+   on its long side — a JPEG straight from the file at 1/2, 1/4 or 1/8 scale
    (draft mode: the DCT is scaled, the full picture is never made), other
-   types reduced after loading.  EXIF orientation is applied first, so code
-   positions are those of the upright photo.
-3. **Full pass**, only when the fast pass found nothing and the photo was
-   reduced, and only when its expected time (the fast pass's time scaled by
-   the pixel ratio) fits in what is left of ``budget_ms``.
+   types reduced after loading — and decoded at half that size first (a code
+   that fills a good part of the frame is found there in a few tens of ms),
+   then at that size.  EXIF orientation is applied first, so code positions
+   are those of the upright photo.
+3. **Full pass**, only when the fast passes found nothing, and only when its
+   expected time (the last pass's time scaled by the pixel ratio) fits in
+   what is left of ``budget_ms``.
+
+Decoding stops at the first pass that finds a code: a photo that holds a big
+code and a much smaller one may report only the big one.
 
 The image goes to zxing-cpp as a grayscale numpy array: zxing-cpp releases
 the GIL on it, so scans in parallel threads really run in parallel.
@@ -154,19 +159,25 @@ def decode_photo(data: bytes, options: DecodeOptions) -> Decoded:
     scale = min(1.0, options.fast_long_side / max(full_w, full_h))
     if scale < 1.0 and image.format == "JPEG":
         image.draft("L", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-    gray = _shrink(_upright_gray(image), options.fast_long_side)
-    _decode_pass(found, gray, options.formats)
-    reduced = gray.width < found.width
-    if not found.reads and reduced:
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        expected_ms = (
-            found.passes[0]["ms"] * (found.width * found.height) / gray.width / gray.height
-        )
-        if elapsed_ms + expected_ms <= options.budget_ms:
-            full = _upright_gray(_identify(data, options.max_pixels))
-            _decode_pass(found, full, options.formats)
-        else:
-            found.passes.append({"width": found.width, "skipped": "over the time budget"})
+    fast = _shrink(_upright_gray(image), options.fast_long_side)
+    if fast.width == full_w:  # a small photo: one pass, as it is
+        _decode_pass(found, fast, options.formats)
+        return found
+    # big codes first (cheap), then the fast size, then full resolution
+    steps: list[Callable[[], Image.Image]] = [lambda: fast.reduce(2), lambda: fast]
+    steps.append(lambda: _upright_gray(_identify(data, options.max_pixels)))
+    for step in steps:
+        if found.reads:
+            break
+        if found.passes:
+            done = found.passes[-1]
+            # this pass costs about the last one's time, times the pixel ratio
+            width = found.width if step is steps[-1] else fast.width
+            expected_ms = done["ms"] * (width / done["width"]) ** 2
+            if (time.perf_counter() - started) * 1000 + expected_ms > options.budget_ms:
+                found.passes.append({"width": width, "skipped": "over the time budget"})
+                break
+        _decode_pass(found, step(), options.formats)
     return found
 
 
