@@ -237,7 +237,7 @@ def _shrink(gray: Image.Image, long_side: int) -> Image.Image:
     factor = max(gray.size) / long_side
     if factor <= 1.1:
         return gray
-    size = (round(gray.width / factor), round(gray.height / factor))
+    size = (max(1, round(gray.width / factor)), max(1, round(gray.height / factor)))
     return gray.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
 
 

@@ -96,12 +96,16 @@ def resolve_code(
         return _resolve_pick_list(conn, code)
     found = catalog.item(code)
     if found is not None:
-        return _item_result(conn, *found, message_code=code)
+        return _item_result(conn, *found)
     return _resolve_lot_code(conn, code)
 
 
-def _unknown(message: str, **extra: Any) -> dict[str, Any]:
-    return {"kind": "unknown", "matched": False, "message": message, **extra}
+def _found(kind: str, message: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": kind, "matched": True, "message": message, **fields}
+
+
+def _unknown(message: str, **fields: Any) -> dict[str, Any]:
+    return {"kind": "unknown", "matched": False, "message": message, **fields}
 
 
 def _item_by_gtin(catalog: Catalog, gtin: str) -> tuple[ItemRef, int] | None:
@@ -127,7 +131,7 @@ def _resolve_gs1(conn: sqlite3.Connection, catalog: Catalog, gs1: Gs1Data) -> di
     found = _item_by_gtin(catalog, gs1.gtin)
     if found is None:
         return _unknown(f"no item has the GTIN {gs1.gtin}", gs1=carried, gtin=gs1.gtin)
-    result = _item_result(conn, *found, message_code=gs1.gtin)
+    result = _item_result(conn, *found)
     result.update(gs1=carried, gtin=gs1.gtin)
     if gs1.lot is not None:
         lot = _lot(conn, found[0].id, gs1.lot)
@@ -143,23 +147,11 @@ def _resolve_gs1(conn: sqlite3.Connection, catalog: Catalog, gs1: Gs1Data) -> di
     return result
 
 
-def _item_result(
-    conn: sqlite3.Connection, ref: ItemRef, pack_qty: int, *, message_code: str
-) -> dict[str, Any]:
+def _item_result(conn: sqlite3.Connection, ref: ItemRef, pack_qty: int) -> dict[str, Any]:
     row = conn.execute("SELECT name, unit FROM items WHERE id = ?", (ref.id,)).fetchone()
     pack = f" (a pack of {pack_qty})" if pack_qty != 1 else ""
-    return {
-        "kind": "item",
-        "matched": True,
-        "message": f"item {ref.sku} {row['name']}{pack}",
-        "item": {
-            "sku": ref.sku,
-            "name": row["name"],
-            "unit": row["unit"],
-            "tracking": ref.tracking,
-        },
-        "pack_qty": pack_qty,
-    }
+    item = {"sku": ref.sku, "name": row["name"], "unit": row["unit"], "tracking": ref.tracking}
+    return _found("item", f"item {ref.sku} {row['name']}{pack}", item=item, pack_qty=pack_qty)
 
 
 def _lot(conn: sqlite3.Connection, item_id: int, code: str) -> dict[str, Any] | None:
@@ -195,19 +187,8 @@ def _resolve_lot_code(conn: sqlite3.Connection, code: str) -> dict[str, Any]:
     if len(rows) == 1:
         lot = lots[0]
         item = lot.pop("item")
-        return {
-            "kind": "lot",
-            "matched": True,
-            "message": f"lot {code} of item {item['sku']} {item['name']}",
-            "item": item,
-            "lot": lot,
-        }
-    return {
-        "kind": "lot",
-        "matched": True,
-        "message": f"lot {code} exists for several items: scan the item too",
-        "lots": lots,
-    }
+        return _found("lot", f"lot {code} of item {item['sku']} {item['name']}", item=item, lot=lot)
+    return _found("lot", f"lot {code} exists for several items: scan the item too", lots=lots)
 
 
 def _resolve_location(conn: sqlite3.Connection, location_id: int) -> dict[str, Any]:
@@ -218,12 +199,9 @@ def _resolve_location(conn: sqlite3.Connection, location_id: int) -> dict[str, A
     ).fetchone()
     location = dict(row)
     if location["kind"] != "staging":
-        return {
-            "kind": "location",
-            "matched": True,
-            "message": f"{location['kind']} location {location['code']}",
-            "location": location,
-        }
+        return _found(
+            "location", f"{location['kind']} location {location['code']}", location=location
+        )
     # a staging location is a tote (waves give each order a free one)
     held = conn.execute(
         "SELECT DISTINCT p.number, o.number FROM pick_tasks t"
@@ -234,12 +212,7 @@ def _resolve_location(conn: sqlite3.Connection, location_id: int) -> dict[str, A
     ).fetchall()
     tote = {**location, "pick_list": held[0][0] if held else None, "orders": [r[1] for r in held]}
     on = f" for {', '.join(tote['orders'])} on {tote['pick_list']}" if held else " (free)"
-    return {
-        "kind": "tote",
-        "matched": True,
-        "message": f"tote {location['code']}{on}",
-        "tote": tote,
-    }
+    return _found("tote", f"tote {location['code']}{on}", tote=tote)
 
 
 def _resolve_order(conn: sqlite3.Connection, number: str, line: str | None) -> dict[str, Any]:
@@ -256,12 +229,7 @@ def _resolve_order(conn: sqlite3.Connection, number: str, line: str | None) -> d
         if found is None:
             return _unknown(f"order {number} has no line {line}", order=order)
         order["line"] = f"{number}/{int(line)}"
-    return {
-        "kind": "order",
-        "matched": True,
-        "message": f"order {order.get('line', number)} ({row['status']})",
-        "order": order,
-    }
+    return _found("order", f"order {order.get('line', number)} ({row['status']})", order=order)
 
 
 def _resolve_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
@@ -270,9 +238,4 @@ def _resolve_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
     ).fetchone()
     if row is None:
         return _unknown(f"no pick list {number}")
-    return {
-        "kind": "pick_list",
-        "matched": True,
-        "message": f"pick list {number} ({row['status']})",
-        "pick_list": dict(row),
-    }
+    return _found("pick_list", f"pick list {number} ({row['status']})", pick_list=dict(row))

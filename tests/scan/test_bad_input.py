@@ -167,3 +167,10 @@ def test_unknown_formats(scan: Callable[..., Any]) -> None:
 def test_anonymous_is_refused(client: TestClient) -> None:
     response = client.post("/api/scan", files={"photo": ("p.png", QR.read_bytes(), "image/png")})
     _error(response, 401, "unauthorized")
+
+
+@pytest.mark.parametrize("size", [(30000, 2), (2, 30000), (1, 1)])
+def test_odd_shapes_are_scanned_not_crashed(scan: Callable[..., Any], size: tuple[int, int]) -> None:
+    response = scan(encode(Image.new("L", size, 255), "PNG"))
+    assert response.status_code == 200, response.text
+    assert response.json()["codes"] == []
