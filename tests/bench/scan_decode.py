@@ -137,8 +137,9 @@ def main() -> None:
                 rates_ok &= ep_hits >= zx_hits
                 zx_all += zx_ms
                 ep_all += ep_ms
+                zx_p50, ep_p50 = statistics.median(zx_ms), statistics.median(ep_ms)
                 print(f"{folder:18} {n:6d} {zx_hits:7d} {ep_hits:8d} "
-                      f"{statistics.median(zx_ms):8.1f}ms {statistics.median(ep_ms):10.1f}ms")  # fmt: skip
+                      f"{zx_p50:8.1f}ms {ep_p50:10.1f}ms")  # fmt: skip
             summary["photos_p50_ms_zxing"] = round(statistics.median(zx_all), 1)
             summary["photos_p50_ms_endpoint"] = round(statistics.median(ep_all), 1)
 

@@ -41,27 +41,27 @@ def _png_claiming(width: int, height: int) -> bytes:
     )
 
 
-def test_not_an_image(scan: Callable[..., Any]) -> None:
-    body = _error(scan(b"%PDF-1.7 this is not a photo"), 400, "invalid_image")
+def test_not_an_image(scanner: Callable[..., Any]) -> None:
+    body = _error(scanner(b"%PDF-1.7 this is not a photo"), 400, "invalid_image")
     assert "not an image" in body["message"]
 
 
-def test_an_empty_file(scan: Callable[..., Any]) -> None:
-    _error(scan(b""), 400, "invalid_image")
+def test_an_empty_file(scanner: Callable[..., Any]) -> None:
+    _error(scanner(b""), 400, "invalid_image")
 
 
 @pytest.mark.parametrize("kind", ["JPEG", "PNG", "WEBP"])
-def test_a_truncated_photo(scan: Callable[..., Any], kind: str) -> None:
+def test_a_truncated_photo(scanner: Callable[..., Any], kind: str) -> None:
     data = encode(Image.open(QR).convert("RGB"), kind)
-    body = _error(scan(data[: len(data) // 2]), 400, "invalid_image")
+    body = _error(scanner(data[: len(data) // 2]), 400, "invalid_image")
     assert "damaged or truncated" in body["message"]
 
 
 @pytest.mark.parametrize(("kind", "name"), [("GIF", "GIF"), ("BMP", "BMP"), ("TIFF", "TIFF")])
 def test_an_image_type_the_scanner_does_not_take(
-    scan: Callable[..., Any], kind: str, name: str
+    scanner: Callable[..., Any], kind: str, name: str
 ) -> None:
-    body = _error(scan(encode(Image.open(QR), kind)), 415, "unsupported_image_type")
+    body = _error(scanner(encode(Image.open(QR), kind)), 415, "unsupported_image_type")
     assert body["message"].startswith(f"{name} images are not accepted")
 
 
@@ -74,11 +74,11 @@ def test_an_image_type_the_scanner_does_not_take(
     ],
 )
 def test_too_many_pixels_is_refused_from_the_header(
-    scan: Callable[..., Any], size: tuple[int, int]
+    scanner: Callable[..., Any], size: tuple[int, int]
 ) -> None:
     data = _png_claiming(*size)
     assert len(data) < 200
-    _error(scan(data), 413, "image_too_large")
+    _error(scanner(data), 413, "image_too_large")
 
 
 def test_the_pixel_cap_is_a_setting(
@@ -159,8 +159,8 @@ def test_json_that_is_not_an_object(client: TestClient, device: Any) -> None:
     _error(client.post("/api/scan", json=[1, 2], headers=device.headers), 400, "invalid_request")
 
 
-def test_unknown_formats(scan: Callable[..., Any]) -> None:
-    body = _error(scan(QR.read_bytes(), formats="EAN13,Bogus"), 400, "invalid_request")
+def test_unknown_formats(scanner: Callable[..., Any]) -> None:
+    body = _error(scanner(QR.read_bytes(), formats="EAN13,Bogus"), 400, "invalid_request")
     assert "Bogus" in body["message"]
 
 
@@ -170,7 +170,9 @@ def test_anonymous_is_refused(client: TestClient) -> None:
 
 
 @pytest.mark.parametrize("size", [(30000, 2), (2, 30000), (1, 1)])
-def test_odd_shapes_are_scanned_not_crashed(scan: Callable[..., Any], size: tuple[int, int]) -> None:
-    response = scan(encode(Image.new("L", size, 255), "PNG"))
+def test_odd_shapes_are_scanned_not_crashed(
+    scanner: Callable[..., Any], size: tuple[int, int]
+) -> None:
+    response = scanner(encode(Image.new("L", size, 255), "PNG"))
     assert response.status_code == 200, response.text
     assert response.json()["codes"] == []

@@ -17,7 +17,7 @@ from starlette.testclient import TestClient
 from server.settings import Settings
 
 # A handful of photos that zxing-cpp reads, of different symbologies.
-NAMES = ["qrcode-3/01.png", "code39-3/01.png", "itf-2/01.png", "ean13-2/03.png", "upca-5/03.png"]
+NAMES = ["qrcode-3/01.png", "code39-3/01.png", "itf-2/01.png", "ean13-2/05.png", "upca-5/03.png"]
 PHOTOS = [barcodes_dir() / name for name in NAMES]
 ORIENTATION = 0x0112
 # EXIF orientation -> how the stored pixels are turned from the upright picture
@@ -51,23 +51,23 @@ def test_the_sample_photos_are_readable() -> None:
 @pytest.mark.parametrize("orientation", sorted(STORED))
 @pytest.mark.parametrize("path", PHOTOS, ids=lambda p: p.parent.name)
 def test_exif_orientation_gives_positions_in_the_upright_photo(
-    scan: Callable[..., Any], path: Any, orientation: int
+    scanner: Callable[..., Any], path: Any, orientation: int
 ) -> None:
     upright = open_photo(path)
     expected = expected_text(path)
     assert expected is not None
-    straight = scan(encode(upright, "PNG")).json()
-    turned = scan(_stored_sideways(upright, orientation)).json()
+    straight = scanner(encode(upright, "PNG")).json()
+    turned = scanner(_stored_sideways(upright, orientation)).json()
     assert (turned["image"]["width"], turned["image"]["height"]) == upright.size
     assert _code(turned, expected)["position"] == _code(straight, expected)["position"]
 
 
 @pytest.mark.parametrize("path", PHOTOS, ids=lambda p: p.parent.name)
-def test_a_12_megapixel_photo_takes_the_fast_path(scan: Callable[..., Any], path: Any) -> None:
+def test_a_12_megapixel_photo_takes_the_fast_path(scanner: Callable[..., Any], path: Any) -> None:
     photo, (left, top, right, bottom) = big_photo(open_photo(path))
     expected = expected_text(path)
     assert expected is not None
-    body = scan(encode(photo, "JPEG", quality=90), "photo.jpg", "image/jpeg").json()
+    body = scanner(encode(photo, "JPEG", quality=90), "photo.jpg", "image/jpeg").json()
     assert (body["image"]["width"], body["image"]["height"]) == (4000, 3000)
     # decoded at a quarter of its size first (a blurry code may need the bigger passes too)
     assert body["passes"][0]["width"] == 1000
@@ -76,20 +76,20 @@ def test_a_12_megapixel_photo_takes_the_fast_path(scan: Callable[..., Any], path
     assert all(left - 8 <= c["x"] <= right + 8 and top - 8 <= c["y"] <= bottom + 8 for c in corners)
 
 
-def test_a_12_megapixel_photo_on_its_side(scan: Callable[..., Any]) -> None:
+def test_a_12_megapixel_photo_on_its_side(scanner: Callable[..., Any]) -> None:
     path = PHOTOS[0]
     photo, box = big_photo(open_photo(path))
-    body = scan(_stored_sideways(photo, 6, "JPEG"), "photo.jpg", "image/jpeg").json()
+    body = scanner(_stored_sideways(photo, 6, "JPEG"), "photo.jpg", "image/jpeg").json()
     assert (body["image"]["width"], body["image"]["height"]) == (4000, 3000)
     corners = _code(body, expected_text(path) or "")["position"].values()
     assert all(box[0] - 8 <= c["x"] <= box[2] + 8 and box[1] - 8 <= c["y"] <= box[3] + 8
                for c in corners)  # fmt: skip
 
 
-def test_a_12_megapixel_png_is_reduced_too(scan: Callable[..., Any]) -> None:
+def test_a_big_png_is_reduced_too(scanner: Callable[..., Any]) -> None:
     path = PHOTOS[1]
-    photo, _ = big_photo(open_photo(path))
-    body = scan(encode(photo, "PNG", compress_level=1)).json()
+    photo, _ = big_photo(open_photo(path), size=(3000, 2250), long_side=1500, at=(600, 400))
+    body = scanner(encode(photo, "PNG", compress_level=1)).json()
     assert body["passes"][0]["width"] == 1000
     _code(body, expected_text(path) or "")
 
@@ -102,8 +102,8 @@ def _small_code_photo() -> Image.Image:
     return photo
 
 
-def test_nothing_at_reduced_sizes_then_full_resolution(scan: Callable[..., Any]) -> None:
-    body = scan(encode(_small_code_photo(), "PNG", compress_level=1)).json()
+def test_nothing_at_reduced_sizes_then_full_resolution(scanner: Callable[..., Any]) -> None:
+    body = scanner(encode(_small_code_photo(), "PNG", compress_level=1)).json()
     assert [p["width"] for p in body["passes"]] == [1000, 2000, 4000]
     assert [c["text"] for c in body["codes"]] == ["TOTE-07"]
 
@@ -124,23 +124,23 @@ def test_the_time_budget_skips_the_full_resolution_pass(
 
 
 @pytest.mark.parametrize(("kind", "media"), [("WEBP", "image/webp"), ("HEIF", "image/heic")])
-def test_webp_and_heic(scan: Callable[..., Any], kind: str, media: str) -> None:
+def test_webp_and_heic(scanner: Callable[..., Any], kind: str, media: str) -> None:
     path = PHOTOS[0]
     data = encode(open_photo(path), kind, quality=95)
-    body = scan(data, f"photo.{kind.lower()}", media).json()
+    body = scanner(data, f"photo.{kind.lower()}", media).json()
     assert body["image"]["type"] == kind
     _code(body, expected_text(path) or "")
 
 
-def test_formats_narrow_or_widen_the_search(scan: Callable[..., Any]) -> None:
+def test_formats_narrow_or_widen_the_search(scanner: Callable[..., Any]) -> None:
     qr = encode(open_photo(PHOTOS[0]))
-    assert scan(qr, formats="EAN13,Code128").json()["codes"] == []
-    assert len(scan(qr, formats="QRCode").json()["codes"]) == 1
+    assert scanner(qr, formats="EAN13,Code128").json()["codes"] == []
+    assert len(scanner(qr, formats="QRCode").json()["codes"]) == 1
     aztec = zxingcpp.create_barcode("BIN A-01", zxingcpp.BarcodeFormat.Aztec).to_image(scale=4)
     data = encode(Image.fromarray(np.asarray(aztec)), "PNG")
-    assert scan(data).json()["codes"] == []  # not a warehouse symbology
-    assert [c["text"] for c in scan(data, formats="all").json()["codes"]] == ["BIN A-01"]
-    assert [c["format"] for c in scan(data, formats="Aztec").json()["codes"]] == ["Aztec"]
+    assert scanner(data).json()["codes"] == []  # not a warehouse symbology
+    assert [c["text"] for c in scanner(data, formats="all").json()["codes"]] == ["BIN A-01"]
+    assert [c["format"] for c in scanner(data, formats="Aztec").json()["codes"]] == ["Aztec"]
 
 
 def test_a_logged_in_person_sends_the_photo_as_json(

@@ -28,13 +28,13 @@ def _direct_hit(path: Path, expected: str) -> bool:
 
 @pytest.mark.parametrize("folder", READABLE)
 def test_endpoint_reads_at_least_what_zxing_cpp_reads(
-    folder: str, samples: Callable[..., list[tuple[Path, str | None]]], scan: Callable[..., Any]
+    folder: str, samples: Callable[..., list[tuple[Path, str | None]]], scanner: Callable[..., Any]
 ) -> None:
     photos = [(p, e) for p, e in samples(folder) if e is not None]
     direct = {p.name for p, expected in photos if _direct_hit(p, expected)}
     endpoint = set()
     for path, expected in photos:
-        response = scan(path.read_bytes())
+        response = scanner(path.read_bytes())
         assert response.status_code == 200, response.text
         assert expected is not None
         if any(same_code(c["text"], expected) for c in response.json()["codes"]):
@@ -47,10 +47,10 @@ def test_endpoint_reads_at_least_what_zxing_cpp_reads(
 
 
 def test_photos_without_a_code_yield_nothing(
-    samples: Callable[..., list[tuple[Path, str | None]]], scan: Callable[..., Any]
+    samples: Callable[..., list[tuple[Path, str | None]]], scanner: Callable[..., Any]
 ) -> None:
     for path, _ in samples("falsepositives-2"):
-        response = scan(path.read_bytes())
+        response = scanner(path.read_bytes())
         assert response.status_code == 200, response.text
         body = response.json()
         assert (path.name, body["codes"], body["count"]) == (path.name, [], 0)
