@@ -24,7 +24,10 @@ from playwright.sync_api import Browser, Page, expect
 if TYPE_CHECKING:
     from conftest import LiveServer
 
-SIZES = ["a4-3x8", "2x1", "4x6", "letter-3x10"]
+# each layout's page in CSS px (96 a inch)
+PAGE_PX = {"a4-3x8": (793.7, 1122.5), "2x1": (192, 96), "4x6": (384, 576),
+           "letter-3x10": (816, 1056)}  # fmt: skip
+SIZES = list(PAGE_PX)
 
 
 def _rows(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
@@ -55,6 +58,10 @@ def _decode_labels(page: Page, url: str, count: int) -> list[zxingcpp.Barcode]:
     labels = page.locator("article.label")
     expect(labels).to_have_count(count)
     expect(page.locator(".controls")).to_be_hidden()  # print media: only the labels
+    size = url.rpartition("size=")[2]
+    box = page.locator("section.page").first.bounding_box()
+    assert box is not None
+    assert abs(box["width"] - PAGE_PX[size][0]) < 1 and abs(box["height"] - PAGE_PX[size][1]) < 1
     found = []
     for i in range(count):
         shot = Image.open(io.BytesIO(labels.nth(i).screenshot())).convert("L")

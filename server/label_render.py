@@ -21,17 +21,13 @@ __all__ = ["Layout", "LAYOUTS", "DEFAULT_LAYOUT", "layout_named", "barcode_svg"]
 
 @dataclass(frozen=True)
 class Layout:
-    """A page of ``columns`` x ``rows`` labels of ``width`` x ``height`` (CSS lengths)."""
+    """A page of ``columns`` x ``rows`` labels.  Its sizes are in
+    ``web/static/css/labels.css`` (class ``layout-<name>``, a named ``@page``)."""
 
     name: str
     title: str
-    page_width: str
-    page_height: str
-    width: str
-    height: str
     columns: int = 1
     rows: int = 1
-    margin: str = "0"
 
     @property
     def per_page(self) -> int:
@@ -41,14 +37,12 @@ class Layout:
 LAYOUTS: dict[str, Layout] = {
     layout.name: layout
     for layout in (
-        Layout("a4-3x8", "A4 sheet, 3 x 8 labels of 70 x 36 mm", "210mm", "297mm",
-               "70mm", "36mm", columns=3, rows=8, margin="4.5mm 0"),
-        Layout("4x6", "4 x 6 in shipping label, one per page", "4in", "6in", "4in", "6in"),
-        Layout("2x1", "2 x 1 in roll label, one per page", "2in", "1in", "2in", "1in"),
-        Layout("letter-3x10", "US Letter sheet, 3 x 10 labels of 2.625 x 1 in", "8.5in", "11in",
-               "2.625in", "1in", columns=3, rows=10, margin="0.5in 0.1875in"),
+        Layout("a4-3x8", "A4 sheet, 3 x 8 labels of 70 x 36 mm", columns=3, rows=8),
+        Layout("letter-3x10", "US Letter sheet, 3 x 10 labels of 2.625 x 1 in", columns=3, rows=10),
+        Layout("4x6", "4 x 6 in shipping label, one per page"),
+        Layout("2x1", "2 x 1 in roll label, one per page"),
     )
-}  # fmt: skip
+}
 DEFAULT_LAYOUT = "a4-3x8"
 
 _FORMATS = {

@@ -36,7 +36,8 @@ def test_bin_labels_in_walk_order(client: TestClient, supervisor: User) -> None:
         "LOC-DOCK", "PACK-1", "RET-1", "TOTE-1",
     ]  # fmt: skip
     assert page.text.count("<svg viewBox=") == 9
-    assert "@page { size: 210mm 297mm; margin: 0; }" in page.text
+    assert '<div class="sheet layout-a4-3x8">' in page.text
+    assert page.text.count('<section class="page">') == 1
 
 
 def test_item_labels_skip_items_without_an_ean_13(
@@ -47,7 +48,8 @@ def test_item_labels_skip_items_without_an_ean_13(
     # SKU-1's case code is not a unit code; SKU-3's UPC-A prints as EAN-13; SKU-LOT has none
     assert _contents(page.text) == ["5901234123457", "4006381333931", "0036000291452"]
     assert "1 left out" in page.text
-    assert "@page { size: 2in 1in; margin: 0; }" in page.text
+    assert '<div class="sheet layout-2x1">' in page.text
+    assert page.text.count('<section class="page">') == 3  # one label a page
     assert _contents(client.get("/labels?kind=item&sku=SKU-2").text) == ["4006381333931"]
 
 
