@@ -159,13 +159,19 @@ def decode_photo(data: bytes, options: DecodeOptions) -> Decoded:
     scale = min(1.0, options.fast_long_side / max(full_w, full_h))
     if scale < 1.0 and image.format == "JPEG":
         image.draft("L", (math.ceil(image.width * scale), math.ceil(image.height * scale)))
-    fast = _shrink(_upright_gray(image), options.fast_long_side)
+    loaded = _upright_gray(image)
+    fast = _shrink(loaded, options.fast_long_side)
     if fast.width == full_w:  # a small photo: one pass, as it is
         _decode_pass(found, fast, options.formats)
         return found
+
+    def full_size() -> Image.Image:  # a JPEG loaded in draft mode is decoded again
+        if loaded.width == full_w:
+            return loaded
+        return _upright_gray(_identify(data, options.max_pixels))
+
     # big codes first (cheap), then the fast size, then full resolution
-    steps: list[Callable[[], Image.Image]] = [lambda: fast.reduce(2), lambda: fast]
-    steps.append(lambda: _upright_gray(_identify(data, options.max_pixels)))
+    steps: list[Callable[[], Image.Image]] = [lambda: fast.reduce(2), lambda: fast, full_size]
     for step in steps:
         if found.reads:
             break
