@@ -14,7 +14,9 @@ when a text is GS1 at all and keeps what a warehouse needs:
 - an element string (AI 01/02 GTIN, 10 lot, 17 expiry, 21 serial, 30/37
   count, 310n net weight in kg) is read only from a GS1 symbology (``]C1``,
   ``]d2``, ``]Q3``, ``]e0``…) or, with no identifier, when it carries a GTIN;
-  a plain Code 128 such as a bin label is never taken apart as GS1.
+  a plain Code 128 such as a bin label is never taken apart as GS1;
+- a GS1 Digital Link (a QR code holding ``https://…/01/<GTIN>/10/<lot>?17=…``)
+  carries the same element strings; any other URL is not GS1 data.
 """
 
 from __future__ import annotations
@@ -81,6 +83,9 @@ def parse_code(text: str, symbology: str | None = None) -> Gs1Data:
         return _gtin_only(text, symbology)
     if symbology in GS1_SYMBOLOGIES:
         return _element_string(text, symbology)
+    if text.startswith(("https://", "http://")):
+        found = _digital_link(text)
+        return found if found.kind == "gs1" else Gs1Data()
     if symbology is None and text[:2] in ("01", "02"):
         found = _element_string(text, None)
         if found.kind == "gs1" and (found.gtin or found.gtin_error):
@@ -92,28 +97,35 @@ def _gtin_only(text: str, symbology: str | None) -> Gs1Data:
     if not (text.isdigit() and len(text) in _GTIN_LENGTHS):
         return Gs1Data(error=f"{text!r} is not a GTIN: expected 8, 12, 13 or 14 digits")
     result = biip.parse((symbology or "") + text)
-    if result.gtin is None:
+    if result.gtin is None or not text.strip("0"):
         return Gs1Data(kind="gtin", gtin_error=str(result.gtin_error or "not a valid GTIN"))
     return Gs1Data(kind="gtin", gtin=result.gtin.as_gtin_14())
 
 
 def _element_string(text: str, symbology: str | None) -> Gs1Data:
-    try:
-        result = biip.parse((symbology or "") + text)
-    except biip.ParseError as exc:  # pragma: no cover - biip reports errors in the result
-        return Gs1Data(error=str(exc))
-    message = result.gs1_message
-    if message is None:
+    result = biip.parse((symbology or "") + text)
+    if result.gs1_message is None:
         return Gs1Data(error=str(result.gs1_message_error or "not a GS1 element string"))
+    return _from_message(result.gs1_message)
+
+
+def _digital_link(text: str) -> Gs1Data:
+    result = biip.parse(text)  # no identifier: biip reads a URI as a Digital Link only then
+    if result.gs1_digital_link_uri is None:
+        return Gs1Data(error=str(result.gs1_digital_link_uri_error or "not a GS1 Digital Link"))
+    return _from_message(result.gs1_digital_link_uri.as_gs1_message())
+
+
+def _from_message(message: biip.gs1_messages.GS1Message) -> Gs1Data:
     values: dict[str, Any] = {"elements": {}}
     for element in message.element_strings:
         ai, value = element.ai.ai, element.value
         values["elements"][ai] = value
         if ai in ("01", "02"):
-            if element.gtin is not None:
+            if element.gtin is not None and element.gtin.value.strip("0"):
                 values["gtin"] = element.gtin.as_gtin_14()
             else:
-                values["gtin_error"] = str(element.gtin_error or "not a valid GTIN")
+                values["gtin_error"] = str(element.gtin_error or f"{value!r} is not a GTIN")
         elif ai == "10":
             values["lot"] = value
         elif ai == "17" and element.date is not None:

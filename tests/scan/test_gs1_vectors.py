@@ -51,3 +51,22 @@ def test_a_bad_check_digit_is_reported_not_corrected() -> None:
     found = parse_code("010590123412345810ABC", "]C1")
     assert found.gtin is None and found.gtin_error and "check digit" in found.gtin_error
     assert found.lot == "ABC"
+
+
+@pytest.mark.parametrize(
+    ("text", "carried"),
+    [
+        ("https://id.gs1.org/01/05901234123457/10/ABC123?17=271231",
+         {"gtin": "05901234123457", "lot": "ABC123", "expiry": "2027-12-31"}),
+        ("https://shop.example/01/05901234123458", {"gtin_error": True}),
+        ("https://x.example/01/", {"gtin_error": True}),  # biip reads this as 14 zeros
+    ],
+)  # fmt: skip
+def test_a_gs1_digital_link_carries_element_strings(text: str, carried: dict[str, Any]) -> None:
+    for symbology in ("]Q1", None):
+        assert parse_code(text, symbology).carried() == carried
+
+
+def test_other_urls_and_zero_gtins_are_not_products() -> None:
+    assert parse_code("https://example.com/menu", "]Q1").kind == "none"
+    assert parse_code("00000000000000", "]I1").gtin is None

@@ -145,6 +145,13 @@ def test_a_lot_not_seen_before(lot_item: Store, resolve: Callable[..., dict[str,
     assert found["message"].endswith("lot NEW-9 (a lot not seen before)")
 
 
+def test_a_gs1_digital_link_qr_code(resolve: Callable[..., dict[str, Any]]) -> None:
+    found = resolve(label("https://id.gs1.org/01/05901234123457/10/L9", BarcodeFormat.QRCode))
+    assert (found["kind"], found["item"]["sku"], found["lot"]["known"]) == ("lot", "SKU-1", False)
+    other = resolve(label("https://example.com/01/", BarcodeFormat.QRCode))
+    assert other["kind"] == "unknown" and "not a GTIN" in other["problems"][0]
+
+
 def test_a_lot_by_its_code_alone(lot_item: Store, resolve: Callable[..., dict[str, Any]]) -> None:
     found = resolve(label("L1", BarcodeFormat.Code128))
     assert (found["kind"], found["item"]["sku"], found["lot"]["expiry"]) == (
