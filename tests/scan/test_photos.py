@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -157,3 +158,16 @@ def test_a_logged_in_person_sends_the_photo_as_json(
     # a browser session cannot post a form to the API (the CSRF rule): JSON it is
     form = client.post("/api/scan", files={"photo": ("p.png", path.read_bytes(), "image/png")})
     assert form.status_code == 415 and form.json()["error"] == "unsupported_media_type"
+
+
+def test_parallel_scans_all_finish(scanner: Callable[..., Any]) -> None:
+    """More scans than decoding slots at once: each waits its turn, none hangs or fails."""
+    jobs = []
+    for path in PHOTOS:
+        photo, _ = big_photo(open_photo(path), size=(3000, 2250), long_side=1500, at=(500, 300))
+        jobs.append((encode(photo, "JPEG", quality=85), expected_text(path) or ""))
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        answers = list(pool.map(lambda job: scanner(job[0], "p.jpg", "image/jpeg"), jobs))
+    for answer, (_, expected) in zip(answers, jobs, strict=True):
+        assert answer.status_code == 200, answer.text
+        _code(answer.json(), expected)
