@@ -4,7 +4,7 @@
 it there, a few at a time) and does, in order:
 
 1. **Identify** the file from its header only (``Image.open`` reads no
-   pixels): JPEG, PNG, WebP (and HEIC when ``pillow-heif`` is installed);
+   pixels): JPEG, PNG, WebP and HEIC (``pillow-heif``);
    any other image type is refused (415), a non-image or a damaged header
    too (400).  The pixel count is checked here, before anything is decoded
    (413), so a small file that claims a huge picture costs nothing.
@@ -201,7 +201,7 @@ def _identify(data: bytes, max_pixels: int) -> Image.Image:
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise ImageTooLarge(f"the photo has too many pixels; at most {max_pixels:,}") from None
     except UnidentifiedImageError:
-        raise InvalidImage("this is not an image (send a JPEG, PNG or WebP photo)") from None
+        raise InvalidImage("this is not an image (send a JPEG, PNG, WebP or HEIC photo)") from None
     except _DAMAGED as exc:
         raise InvalidImage(f"the image is damaged or truncated: {exc}") from None
     if image.format not in ACCEPTED_TYPES:
