@@ -64,7 +64,7 @@ class Settings:
     )
     scan_budget_ms: int = _setting(
         2000,
-        "time a scan may spend decoding; the full-resolution retry runs only if it fits",
+        "time a scan may spend decoding; each bigger pass runs only if it fits",
     )
 
     @classmethod
