@@ -14,7 +14,7 @@ from pathlib import Path
 
 import msgspec
 from _push_floor import Floor, Stock, wire
-from _push_site import BATCH, ITEMS, CatalogIds, Site, uuid4s
+from _push_site import BATCH, ITEMS, CatalogIds, Site, uuid7
 
 from sync.clock import iso_now, now_ms
 from sync.db import connect, write_transaction
@@ -75,7 +75,6 @@ def build_load(path: Path, devices: int, per_device: int, basis_lag: int, rng_se
     end_ms = now_ms() - 60_000
     t0 = end_ms - per_device * DEVICE_STEP_MS
     loads, kinds = [], Counter[str]()
-    mids = uuid4s(devices * per_device)
     for d, reg in enumerate(regs):
         rng = random.Random(rng_seed * 1000 + d)
         zone = list(range(d, ITEMS, devices))  # a zone of the floor per scanner
@@ -94,7 +93,7 @@ def build_load(path: Path, devices: int, per_device: int, basis_lag: int, rng_se
                 seq += 1
                 ms = t0 + seq * DEVICE_STEP_MS + rng.randint(0, DEVICE_STEP_MS // 2)
                 move = floor.make(kind, ms)
-                mid = mids.pop()
+                mid = uuid7(ms)  # as the PWA makes them: time-ordered
                 raw = encode(wire(move, mid, seq, user, ms, basis))
                 encoded.append(raw)
                 load.ids.append(mid)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 from _push_floor import MIX, Floor, wire
-from _push_site import BATCH, ITEMS, CatalogIds, Site, iso, movement_row, uuid4s
+from _push_site import BATCH, ITEMS, CatalogIds, Site, iso, movement_row, uuid7
 
 from sync.db import connect, write_transaction
 from sync.devices import register_device
@@ -44,8 +44,6 @@ def seed(path: Path, ledger_rows: int, rng_seed: int, end_ms: int) -> None:
     inventory = ids_of.locations["INVENTORY"]
     per_move = sum(MIX[k] * (1 if k == "count" else 2) for k in MIX) / 100
     moves_wanted = max(1, math.ceil(ledger_rows / per_move))
-    # In id order, so the index on movement ids only ever appends.
-    ids = sorted(uuid4s(int(moves_wanted * 1.05) + 1000))
     step = max(1, SEED_DAYS * 86_400_000 // moves_wanted)
     t0 = end_ms - moves_wanted * step
     # Secondary indexes are dropped for the bulk insert and made again after it
@@ -80,7 +78,7 @@ def seed(path: Path, ledger_rows: int, rng_seed: int, end_ms: int) -> None:
                 n += 1
                 s, ms = poster.next_seq(), t0 + n * step
                 move = floor.make(kind, ms)
-                w = wire(move, ids[n - 1], n, "history", ms, s - 1)
+                w = wire(move, uuid7(ms), n, "history", ms, s - 1)
                 raw = encode(w)
                 # A digest is only compared when the same id comes again, which history
                 # never does: a hash of the bytes stands in for sync.movement's.

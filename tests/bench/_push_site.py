@@ -2,7 +2,7 @@
 
 One warehouse: ``ITEMS`` items (EAN-13 each, GTIN-14 case of ``CASE_PACK``), a pick
 and a reserve bin per item, a dock and ``TOTES`` totes.  Also the small helpers the
-other parts share: GS1 check digits, timestamps and movement ids made in bulk.
+other parts share: GS1 check digits, timestamps and time-ordered movement ids.
 """
 
 from __future__ import annotations
@@ -42,15 +42,15 @@ def iso(ms: int) -> str:
     return f"{_day(day)}{hour:02d}:{minute:02d}:{second:02d}.{millis:03d}Z"
 
 
-def uuid4s(n: int) -> list[str]:
-    """``n`` random (version 4) UUIDs as text, made in bulk."""
-    raw = os.urandom(16 * n).hex()
-    out = []
-    for i in range(0, 32 * n, 32):
-        h = raw[i : i + 32]
-        variant = "89ab"[int(h[16], 16) & 3]
-        out.append(f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}")
-    return out
+def uuid7(ms: int) -> str:
+    """A time-ordered (version 7, RFC 9562) UUID for the time ``ms``, as text.
+
+    The shelfsync PWA makes its movement ids this way, so ids recorded later sort
+    later and the index on movement ids grows at its end.
+    """
+    h = f"{ms & 0xFFFF_FFFF_FFFF:012x}" + os.urandom(10).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-7{h[13:16]}-{variant}{h[17:20]}-{h[20:32]}"
 
 
 @dataclass(frozen=True, slots=True)
