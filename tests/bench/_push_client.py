@@ -90,6 +90,12 @@ def peak_rss_mb(pid: int | str = "self") -> float:
     return float("nan")
 
 
+def cpu_seconds(pid: int | str = "self") -> float:
+    """User + system CPU time of a process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 # -- the devices ------------------------------------------------------------------------
 
 

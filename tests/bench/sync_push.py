@@ -67,6 +67,7 @@ if str(REPO_ROOT) not in sys.path:
 from _push_baseline import raw_executemany  # noqa: E402
 from _push_checks import check_exactly_once, db_totals  # noqa: E402
 from _push_client import (  # noqa: E402
+    cpu_seconds,
     peak_rss_mb,
     push_everything,
     replay,
@@ -174,7 +175,10 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
 
     proc, port = start_server(db, directory / "server.log")
     try:
+        cpu_before = cpu_seconds(proc.pid), cpu_seconds()
         runs, wall = push_everything(load, port, args.replay_batches, random.Random(args.seed))
+        server_cpu = cpu_seconds(proc.pid) - cpu_before[0]
+        client_cpu = cpu_seconds() - cpu_before[1]
         before = db_totals(db)
         replayed = 0
         not_replayed: list[str] = []
@@ -245,6 +249,11 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
     )
     print(f"peak rss: server {server_rss:.1f} MB, client {client_rss:.1f} MB")
     print(
+        f"cpu during the push: server {server_cpu:.2f} s ({100 * server_cpu / wall:.0f} % of a"
+        f" core), devices {client_cpu:.2f} s ({100 * client_cpu / wall:.0f} %),"
+        f" {1e6 * server_cpu / max(1, pushed):.0f} us of server cpu per movement"
+    )
+    print(
         "ledger rows per movement: "
         + ", ".join(
             f"{kind}/{state} {entries}: {n:,}"
@@ -271,6 +280,8 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
         "p99_batch_ms": round(p99, 1),
         "server_peak_rss_mb": round(server_rss, 1),
         "client_peak_rss_mb": round(client_rss, 1),
+        "server_cpu_us_per_movement": round(1e6 * server_cpu / max(1, pushed)),
+        "client_cpu_share": round(client_cpu / (client_cpu + server_cpu), 3),
         "raw_executemany_per_s": round(raw_rate),
         "ratio_to_raw": round(rate / raw_rate, 3),
         "target_per_s": TARGET_PER_S,
