@@ -21,7 +21,19 @@ from functools import cmp_to_key
 
 from .posting import Key, Poster
 
-__all__ = ["Position", "placed_before", "CountCheck", "check_count", "following_count"]
+__all__ = [
+    "LEDGER_BUCKET_BITS",
+    "Position",
+    "placed_before",
+    "CountCheck",
+    "check_count",
+    "following_count",
+]
+
+# The ledger's key index leads with server_seq >> LEDGER_BUCKET_BITS (migration
+# m005_push_speed), so a push's entries land together; "a key's entries since
+# a basis" is one index seek per bucket.  Must match that migration.
+LEDGER_BUCKET_BITS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +83,18 @@ class CountCheck:
     absorbed_by: Position | None  # a later-placed count that absorbs the variance
 
 
+_ENTRIES_SINCE = (
+    "WITH RECURSIVE bucket(b) AS (SELECT ?1 UNION ALL SELECT b + 1 FROM bucket WHERE b < ?2)"
+    f" SELECT l.qty, m.kind, {_POSITION_COLUMNS} FROM ledger l"
+    " JOIN movements m ON m.server_seq = l.movement_seq"
+    f" WHERE (l.server_seq >> {LEDGER_BUCKET_BITS}) IN bucket"
+    " AND l.item_id = ?3 AND l.location_id = ?4 AND l.lot = ?5 AND l.server_seq > ?6"
+)
+
+
 def _entries_since(poster: Poster, key: Key, basis: int) -> list[tuple[int, str, Position]]:
-    rows = poster.conn.execute(
-        f"SELECT l.qty, m.kind, {_POSITION_COLUMNS} FROM ledger l"
-        " JOIN movements m ON m.server_seq = l.movement_seq"
-        " WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq > ?",
-        (*key, basis),
-    ).fetchall()
+    first, last = (basis + 1) >> LEDGER_BUCKET_BITS, poster.last_seq >> LEDGER_BUCKET_BITS
+    rows = poster.conn.execute(_ENTRIES_SINCE, (first, last, *key, basis)).fetchall()
     return [(row[0], row[1], _position(row, 2)) for row in rows]
 
 

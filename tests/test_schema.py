@@ -33,8 +33,8 @@ def test_migrating_again_changes_nothing(conn: sqlite3.Connection) -> None:
 
 
 def test_a_database_from_another_schema_is_refused(conn: sqlite3.Connection) -> None:
-    conn.execute("DROP INDEX ledger_key")
-    with pytest.raises(RuntimeError, match=r"schema differs .*\(ledger_key\)"):
+    conn.execute("DROP INDEX ledger_key_bucket")
+    with pytest.raises(RuntimeError, match=r"schema differs .*\(ledger_key_bucket\)"):
         migrate(conn)
 
 
