@@ -347,6 +347,5 @@ def migrate(conn: sqlite3.Connection) -> None:
         raise
 
 
-# The order side's migrations register themselves after the core ones.
-from . import schema_orders  # noqa: E402, F401
-from . import schema_push_speed  # noqa: E402, F401
+# The order side's migrations, and later ones, register themselves after the core ones.
+from . import schema_orders, schema_push_speed  # noqa: E402, F401
