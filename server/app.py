@@ -70,6 +70,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
             busy_timeout_ms=settings.busy_timeout_ms,
             synchronous=settings.synchronous,
             writer_cache_mb=settings.writer_cache_mb,
+            mmap_mb=settings.mmap_mb,
         )
         try:
             app.state.settings = settings

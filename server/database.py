@@ -44,10 +44,12 @@ class Store:
         busy_timeout_ms: int,
         synchronous: str,
         writer_cache_mb: int = 256,
+        mmap_mb: int = 0,
     ) -> None:
         self.path = Path(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
+        self._mmap_mb = mmap_mb
         self._write_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
@@ -69,6 +71,7 @@ class Store:
             busy_timeout_ms=self._busy_timeout_ms,
             synchronous=self._synchronous,
             cache_mb=cache_mb,
+            mmap_mb=self._mmap_mb,
         )
 
     # -- connections -----------------------------------------------------

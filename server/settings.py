@@ -40,6 +40,9 @@ class Settings:
     writer_cache_mb: int = _setting(
         256, "SQLite page cache of the connection that writes, in MiB (index pages stay hot)"
     )
+    mmap_mb: int = _setting(
+        4096, "how much of the database file SQLite reads through a memory map, in MiB (0 = off)"
+    )
     count_window_seconds: int = _setting(
         60, "clock uncertainty window: other devices' movements this close to a count hold it"
     )
