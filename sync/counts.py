@@ -125,7 +125,7 @@ def check_count(
 ) -> CountCheck:
     """Place a count and say what it would post and what stands in its way.
 
-    The caller must have flushed the poster, so the ledger holds everything.
+    The caller must have flushed the poster's entries, so the ledger holds them all.
     """
     on_hand = poster.stock_row(key).on_hand
     entries = _entries_since(poster, key, count.basis)

@@ -275,7 +275,7 @@ class Merger:
 
     def _absorb(self, key: Key, pos: Position, qty: int, result: Result, item_id: int) -> None:
         """A delta placed before a posted count: that count absorbs it."""
-        self.poster.flush()
+        self.poster.flush_entries()
         count, ambiguous = following_count(
             self.poster, key, pos, window_ms=self.rules.count_window_ms
         )
@@ -298,7 +298,7 @@ class Merger:
     def _count(
         self, m: WireMovement, pos: Position, key: Key, counted: int, result: Result
     ) -> None:
-        self.poster.flush()
+        self.poster.flush_entries()
         check = check_count(
             self.poster,
             key,

@@ -3,8 +3,9 @@
 A ``Poster`` lives for one write transaction.  It hands out ``server_seq``
 numbers, buffers ledger entries and movement rows, keeps the stock rows it
 touched in memory, and writes everything with a few ``executemany`` calls in
-``flush``.  Reads that must see this transaction's own writes (count
-placement) flush first.
+``flush``.  Reads that must see this transaction's own movements and ledger
+entries (count placement) call ``flush_entries`` first; stock is read from
+the Poster itself, so its rows are written once per transaction, by ``flush``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ class StockRow:
     on_hand: int
     last_count_seq: int | None
     server_seq: int
-    dirty: bool = False
 
 
 _INSERT_LEDGER = (
@@ -56,6 +56,7 @@ class Poster:
         row = conn.execute("SELECT value FROM counters WHERE name = 'server_seq'").fetchone()
         self.last_seq = self.start_seq = int(row[0])
         self.stock: dict[Key, StockRow] = {}
+        self._dirty: dict[Key, StockRow] = {}  # changed since the last flush
         self._ledger: list[tuple[object, ...]] = []
         self._movements: list[tuple[object, ...]] = []
         self._conflicts: list[tuple[object, ...]] = []
@@ -119,7 +120,7 @@ class Poster:
         row = self.stock_row(key)
         row.on_hand += qty
         row.server_seq = seq
-        row.dirty = True
+        self._dirty[key] = row
         return row
 
     # -- movements ------------------------------------------------------------
@@ -136,7 +137,8 @@ class Poster:
 
     # -- writing ----------------------------------------------------------------
 
-    def flush(self) -> None:
+    def flush_entries(self) -> None:
+        """Write the buffered movements, ledger entries and conflicts (not stock)."""
         conn = self.conn
         if self._movements:
             conn.executemany(_INSERT_MOVEMENT, self._movements)
@@ -147,14 +149,18 @@ class Poster:
         if self._conflicts:
             conn.executemany(_INSERT_CONFLICT, self._conflicts)
             self._conflicts.clear()
-        dirty = [(k, r) for k, r in self.stock.items() if r.dirty]
-        if dirty:
+
+    def flush(self) -> None:
+        """Write everything buffered: entries, the changed stock rows, the counter."""
+        conn = self.conn
+        self.flush_entries()
+        if self._dirty:
             conn.executemany(
                 _UPSERT_STOCK,
-                [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq) for k, r in dirty],
-            )
-            for _, r in dirty:
-                r.dirty = False
+                [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq)
+                 for k, r in self._dirty.items()],
+            )  # fmt: skip
+            self._dirty.clear()
         if self.last_seq != self.start_seq:
             conn.execute(
                 "UPDATE counters SET value = ? WHERE name = 'server_seq'", (self.last_seq,)
@@ -167,5 +173,6 @@ class Poster:
         self._ledger.clear()
         self._conflicts.clear()
         self.stock.clear()
+        self._dirty.clear()
         self.last_conflict_id = self._max_conflict_id()
         self.last_seq = self.start_seq = seq_before
