@@ -10,6 +10,7 @@ so it never wedges the device's queue.
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from dataclasses import dataclass
 
@@ -165,7 +166,7 @@ def decode_movement(index: int, raw: msgspec.Raw | bytes) -> Incoming:
             ) from None
         head_id, head_seq = head.id, head.seq
     try:
-        movement_id = str(uuid.UUID(head_id))
+        movement_id = _canonical_uuid(head_id)
     except ValueError:
         raise InvalidRequest(
             f"movements[{index}].id: {head_id!r} is not a UUID",
@@ -234,10 +235,15 @@ _PLACES: dict[str, tuple[str, str]] = {
 }
 
 
-def _text_problem(name: str, value: str | None, limit: int = MAX_TEXT) -> str | None:
-    if value is not None and len(value) > limit:
-        return f"{name}: at most {limit} characters"
-    return None
+# A UUID already in its canonical form (what devices send) needs no parsing.
+_CANONICAL_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def _canonical_uuid(text: str) -> str:
+    """``text`` as a canonical UUID; ValueError if it is not a UUID."""
+    if _CANONICAL_UUID.fullmatch(text):
+        return text
+    return str(uuid.UUID(text))
 
 
 def validate(m: WireMovement) -> Invalid | None:
@@ -277,12 +283,10 @@ def validate(m: WireMovement) -> Invalid | None:
         ("reason", m.reason),
         ("condition", m.condition),
     ):
-        problem = _text_problem(name, value)
-        if problem:
-            return Invalid("INVALID_FIELD", problem)
-    problem = _text_problem("note", m.note, MAX_NOTE)
-    if problem:
-        return Invalid("INVALID_FIELD", problem)
+        if value is not None and len(value) > MAX_TEXT:
+            return Invalid("INVALID_FIELD", f"{name}: at most {MAX_TEXT} characters")
+    if m.note is not None and len(m.note) > MAX_NOTE:
+        return Invalid("INVALID_FIELD", f"note: at most {MAX_NOTE} characters")
     if m.expiry is not None:
         try:
             parse_iso_ms(m.expiry if "T" in m.expiry else m.expiry + "T00:00:00Z")
