@@ -20,11 +20,12 @@ from server.api_common import MAX_PUSH_BYTES, MAX_SMALL_BODY, json_response, rea
 from server.auth import allow
 from server.database import Store
 from sync.allocation import has_backorders
+from sync.clock import now_ms
 from sync.db import is_transient
 from sync.errors import DeviceRefused, TransientStoreError
 from sync.orders import allocate_backorders
 from sync.pull import decode_pull, mark_pulled, pull
-from sync.push import decode_push, push
+from sync.push import decode_push, push_in_transaction
 
 __all__ = ["routes"]
 
@@ -37,8 +38,10 @@ async def push_view(request: Request) -> Response:
     push_request = decode_push(body)
     _same_device(request, push_request.device_id)
     store = request.app.state.store
-    # revocation is checked again inside the push's own write transaction
-    result = await store.awrite(push, push_request, request.app.state.rules)
+    # revocation is checked again inside the write transaction; pushes that arrive
+    # together commit together (Store.group)
+    rules = request.app.state.rules
+    result = await store.agroup(push_in_transaction, push_request, rules, now_ms())
     response = json_response(result)
     posted = [
         r["server_seq"]

@@ -10,6 +10,16 @@ worker thread with :meth:`Store.read` / :meth:`Store.write` (sync) or the
     store.read(fn, *args)       fn(reader, *args); fn opens read_transaction if it needs a snapshot
     store.write(fn, *args)      fn(writer, *args) under the lock; fn manages its transactions
     store.transact(fn, *args)   fn(writer, *args) under the lock, inside one write_transaction
+    store.group(fn, *args)      like transact, but callers that arrive while the writer
+                                is busy share one transaction (group commit), each call
+                                inside a savepoint of its own
+
+Group commit: every commit writes each B-tree page it changed to the WAL, and
+pushes that arrive together touch many of the same pages (stock rows, index
+leaves), so committing them together writes fewer pages per push.  Nobody
+gets an answer before the transaction holding their work has committed; a
+call that raises is rolled back to its savepoint alone; a fault of the
+transaction itself (locked, disk full, the commit) fails every call in it.
 """
 
 from __future__ import annotations
@@ -18,12 +28,13 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
-from sync.db import Checkpointer, connect, write_transaction
+from sync.db import Checkpointer, connect, is_transient, write_transaction
 from sync.meta import get_meta, set_meta
 from sync.schema import migrate
 
@@ -32,6 +43,16 @@ __all__ = ["Store"]
 T = TypeVar("T")
 
 _SESSION_SECRET_KEY = "session_secret"
+
+
+@dataclass(eq=False)
+class _Call:
+    """One caller's part of a group transaction."""
+
+    fn: Callable[[sqlite3.Connection], Any]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
 
 
 class Store:
@@ -51,6 +72,8 @@ class Store:
         self._synchronous = synchronous
         self._mmap_mb = mmap_mb
         self._write_lock = threading.Lock()
+        self._waiting: list[_Call] = []  # group calls not yet taken by a transaction
+        self._waiting_lock = threading.Lock()
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
@@ -110,11 +133,56 @@ class Store:
 
         return self.write(run)
 
+    def group(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """``fn(writer, ...)`` in a write transaction shared with the callers that
+        arrived while the writer was busy; ``fn`` runs in a savepoint of its own and
+        must not open or end transactions."""
+        call = _Call(lambda conn: fn(conn, *args, **kwargs))
+        with self._waiting_lock:
+            self._waiting.append(call)
+        with self._write_lock:
+            if not call.done.is_set():  # else an earlier holder of the lock ran it
+                with self._waiting_lock:
+                    calls, self._waiting = self._waiting, []
+                try:
+                    self._run_group(calls)
+                finally:
+                    _end_stray_transaction(self._writer)
+        if call.error is not None:
+            raise call.error
+        return call.result
+
+    def _run_group(self, calls: list[_Call]) -> None:
+        conn = self._writer
+        try:
+            with write_transaction(conn):
+                for call in calls:
+                    conn.execute("SAVEPOINT call")
+                    try:
+                        call.result = call.fn(conn)
+                    except Exception as exc:
+                        if is_transient(exc):
+                            raise  # the transaction's fault, not this call's
+                        conn.execute("ROLLBACK TO SAVEPOINT call")
+                        call.error = exc
+                    conn.execute("RELEASE SAVEPOINT call")
+        except BaseException as exc:  # nothing of the group was committed
+            for call in calls:
+                call.result, call.error = None, exc
+            if not isinstance(exc, Exception):
+                raise
+        finally:
+            for call in calls:
+                call.done.set()
+
     async def aread(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(self.read, fn, *args, **kwargs)
 
     async def awrite(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(self.write, fn, *args, **kwargs)
+
+    async def agroup(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        return await run_in_threadpool(self.group, fn, *args, **kwargs)
 
     async def atransact(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         return await run_in_threadpool(self.transact, fn, *args, **kwargs)

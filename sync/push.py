@@ -31,7 +31,7 @@ from .posting import Poster
 from .readback import stored_result
 from .rules import Rules
 
-__all__ = ["push", "decode_push", "PushRequest", "run_batch"]
+__all__ = ["push", "push_in_transaction", "decode_push", "PushRequest", "run_batch"]
 
 log = logging.getLogger("shelfsync.push")
 
@@ -50,6 +50,33 @@ def push(
         log.exception("push from %s failed; isolating the failing movement", request.device_id)
     with write_transaction(conn):
         return _Batch(conn, request, rules, received_ms, isolate=True).run()
+
+
+def push_in_transaction(
+    conn: sqlite3.Connection, request: PushRequest, rules: Rules, received_ms: int
+) -> dict[str, Any]:
+    """``push`` inside the caller's write transaction, which others may share.
+
+    The same rules as ``push``: a ShelfsyncError leaves nothing of this push
+    (the caller rolls back to a savepoint around the call), and an internal
+    failure is rolled back here and the batch run again, isolated.
+    """
+    conn.execute("SAVEPOINT batch")
+    try:
+        result = _Batch(conn, request, rules, received_ms, isolate=False).run()
+        conn.execute("RELEASE SAVEPOINT batch")
+        return result
+    except ShelfsyncError:
+        conn.execute("ROLLBACK TO SAVEPOINT batch")
+        conn.execute("RELEASE SAVEPOINT batch")
+        raise
+    except Exception as exc:
+        if is_transient(exc):
+            raise
+        conn.execute("ROLLBACK TO SAVEPOINT batch")
+        conn.execute("RELEASE SAVEPOINT batch")
+        log.exception("push from %s failed; isolating the failing movement", request.device_id)
+    return _Batch(conn, request, rules, received_ms, isolate=True).run()
 
 
 def run_batch(
