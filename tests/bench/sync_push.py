@@ -68,6 +68,7 @@ from _push_baseline import raw_executemany  # noqa: E402
 from _push_checks import check_exactly_once, db_totals  # noqa: E402
 from _push_client import (  # noqa: E402
     cpu_seconds,
+    io_bytes,
     peak_rss_mb,
     push_everything,
     replay,
@@ -176,8 +177,11 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
     proc, port = start_server(db, directory / "server.log")
     try:
         cpu_before = cpu_seconds(proc.pid), cpu_seconds()
+        io_before = io_bytes(proc.pid)
         runs, wall = push_everything(load, port, args.replay_batches, random.Random(args.seed))
         server_cpu = cpu_seconds(proc.pid) - cpu_before[0]
+        io_after = io_bytes(proc.pid)
+        written = [after - before for after, before in zip(io_after, io_before, strict=True)]
         client_cpu = cpu_seconds() - cpu_before[1]
         before = db_totals(db)
         replayed = 0
@@ -264,6 +268,11 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
         f"database: {total_movements:,} movements, {ledger_rows:,} ledger rows;"
         f" checked in {checks_s:.1f} s"
     )
+    print(
+        f"server writes during the push: {written[0] / max(1, pushed) / 1024:.1f} KiB per movement"
+        f" to files (WAL frames and checkpoints), {written[1] / max(1, pushed) / 1024:.1f} KiB"
+        " per movement to the disk"
+    )
     problems = push_errors + not_replayed + stored_problems + different + ledger_problems
     for problem in problems[:20]:
         print(f"PROBLEM: {problem}")
@@ -282,6 +291,7 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
         "client_peak_rss_mb": round(client_rss, 1),
         "server_cpu_us_per_movement": round(1e6 * server_cpu / max(1, pushed)),
         "client_cpu_share": round(client_cpu / (client_cpu + server_cpu), 3),
+        "server_written_kib_per_movement": round(written[0] / max(1, pushed) / 1024, 2),
         "raw_executemany_per_s": round(raw_rate),
         "ratio_to_raw": round(rate / raw_rate, 3),
         "target_per_s": TARGET_PER_S,
