@@ -25,6 +25,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
 from server import (
+    api_conflicts,
     api_devices,
     api_health,
     api_orders,
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_orders.routes,
         *api_waves.routes,
         *api_scan.routes,
+        *api_conflicts.routes,
         *pages.routes,
         *pages_labels.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),

@@ -70,6 +70,20 @@ class Settings:
         "time a scan may spend decoding; each bigger pass runs only if it fits",
     )
 
+    bulk_accept_max_value: int = _setting(
+        50, "the most a count variance may be worth (units × unit cost) to be bulk accepted"
+    )
+    silent_device_hours: int = _setting(
+        4, "a device this long without a push, with work pending, stands out and is pushed about"
+    )
+    push_interval_seconds: int = _setting(
+        60, "how often web pushes go out; new conflicts in one interval make one push"
+    )
+    push_contact: str = _setting(
+        "mailto:supervisor@shelfsync.invalid",
+        "contact (mailto: or https:) sent to push services with each push (VAPID sub)",
+    )
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then ``SHELFSYNC_*`` variables, then explicit overrides."""

@@ -336,23 +336,36 @@ class Merger:
             result.message = f"count of {where}: book {check.book}, adjusted {check.variance:+d}"
 
     def post_count(
-        self, pos: Position, key: Key, counted: int, variance: int, absorbed_by: Position | None
+        self,
+        pos: Position,
+        key: Key,
+        counted: int,
+        variance: int,
+        absorbed_by: Position | None,
+        *,
+        posted_seq: int | None = None,
     ) -> None:
-        """Post a count's adjustment (also used when a supervisor accepts a held count)."""
+        """Post a count's adjustment (also used when a supervisor accepts a held count).
+
+        ``posted_seq``: the server_seq of the posting when it comes later than
+        the count's own (a held count accepted); the entries keep the count's
+        place in the movement order.
+        """
         inventory: Key = (key[0], self.catalog.virtual("INVENTORY").id, key[2])
         seq = pos.server_seq
-        row = self.poster.entry(seq, seq, "count", key, variance)
-        row.last_count_seq = max(row.last_count_seq or 0, seq)
+        posted = seq if posted_seq is None else posted_seq
+        row = self.poster.entry(posted, seq, "count", key, variance)
+        row.last_count_seq = max(row.last_count_seq or 0, posted)
         if variance:
-            self.poster.entry(seq, seq, "count", inventory, -variance)
+            self.poster.entry(posted, seq, "count", inventory, -variance)
         if absorbed_by is not None and variance:
             later = absorbed_by.server_seq
-            self.poster.entry(seq, later, "readjust", key, -variance, seq)
-            self.poster.entry(seq, later, "readjust", inventory, variance, seq)
+            self.poster.entry(posted, later, "readjust", key, -variance, seq)
+            self.poster.entry(posted, later, "readjust", inventory, variance, seq)
         self.conn.execute(
             "INSERT INTO counts(movement_seq, item_id, location_id, lot, counted, server_seq)"
             " VALUES (?, ?, ?, ?, ?, ?)",
-            (seq, key[0], key[1], key[2], counted, seq),
+            (seq, key[0], key[1], key[2], counted, posted),
         )
 
     # -- conflicts ----------------------------------------------------------------------

@@ -155,17 +155,26 @@ def _results(
                 (r[6],),
             )
         ]
-        out.append(
-            {
-                "id": r[0],
-                "seq": r[1],
-                "outcome": r[2],
-                "code": r[3],
-                "message": r[4],
-                "conflicts": conflicts,
-                "server_seq": r[5],
-            }
-        )
+        result = {
+            "id": r[0],
+            "seq": r[1],
+            "outcome": r[2],
+            "code": r[3],
+            "message": r[4],
+            "conflicts": conflicts,
+            "server_seq": r[5],
+        }
+        if r[5] != r[6]:  # changed after it was posted: a supervisor resolved something
+            result["resolutions"] = [
+                {"id": x[0], "conflict": f"c-{x[1]}", "action": x[2], "reason": x[3],
+                 "by": x[4], "at": x[5]}
+                for x in conn.execute(
+                    "SELECT id, conflict_id, action, reason, by_user, at FROM resolutions"
+                    " WHERE movement_seq = ? ORDER BY server_seq",
+                    (r[6],),
+                )
+            ]  # fmt: skip
+        out.append(result)
     return out
 
 

@@ -349,3 +349,4 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 # The order side's migrations, and later ones, register themselves after the core ones.
 from . import schema_orders, schema_push_speed  # noqa: E402, F401
+from . import schema_console  # noqa: E402, F401

@@ -1,0 +1,247 @@
+"""The conflict inbox: open conflicts, filtered and sorted, and one in detail.
+
+What needs attention first:
+
+1. conflicts whose movement is **held** — stock is not right until someone
+   decides, and the device that sent it is waiting for an answer;
+2. then by **value at stake**, largest first: the units the movement moved
+   (for a count, the gap between what was counted and what is on hand now)
+   times the item's unit cost, so a pallet of laptops comes before a box of
+   washers;
+3. then the **oldest** first.
+
+``list_conflicts`` answers rows for the inbox; ``conflict_detail`` the
+movement, its basis, the ledger of its item and location around it, and the
+stock before and after it.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from .clock import now_ms, parse_iso_ms
+from .errors import InvalidRequest, NotFound
+from .readback import get_movement
+
+__all__ = ["ConflictFilter", "list_conflicts", "conflict_detail", "parse_conflict_id"]
+
+_STATES = ("open", "resolved", "all")
+_SORTS = ("attention", "oldest", "newest", "value")
+
+
+@dataclass(frozen=True)
+class ConflictFilter:
+    code: str | None = None
+    item: str | None = None  # SKU
+    location: str | None = None  # code
+    device: str | None = None  # id or name
+    user: str | None = None
+    state: str = "open"
+    older_than_minutes: int | None = None
+    sort: str = "attention"
+    limit: int = 200
+
+    @classmethod
+    def from_query(cls, query: dict[str, str]) -> ConflictFilter:
+        """From a query string's values (blank means "any"); bad values raise."""
+        clean = {k: v.strip() for k, v in query.items() if isinstance(v, str) and v.strip()}
+        errors = []
+        state = clean.get("state", "open")
+        if state not in _STATES:
+            errors.append(f"state: one of {', '.join(_STATES)}, not {state!r}")
+        sort = clean.get("sort", "attention")
+        if sort not in _SORTS:
+            errors.append(f"sort: one of {', '.join(_SORTS)}, not {sort!r}")
+        older = limit = None
+        try:
+            older = int(clean["older_than_minutes"]) if "older_than_minutes" in clean else None
+        except ValueError:
+            errors.append("older_than_minutes: a whole number of minutes")
+        try:
+            limit = int(clean.get("limit", "200"))
+            if not 1 <= limit <= 1000:
+                raise ValueError
+        except ValueError:
+            errors.append("limit: a whole number from 1 to 1000")
+        if errors:
+            raise InvalidRequest("; ".join(errors), errors)
+        return cls(
+            code=clean.get("code"),
+            item=clean.get("item"),
+            location=clean.get("location"),
+            device=clean.get("device"),
+            user=clean.get("user"),
+            state=state,
+            older_than_minutes=older,
+            sort=sort,
+            limit=limit or 200,
+        )
+
+
+def parse_conflict_id(text: object) -> int:
+    """``c-17`` or ``17`` → 17."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        return text
+    if isinstance(text, str):
+        digits = text[2:] if text.startswith("c-") else text
+        if digits.isdigit():
+            return int(digits)
+    raise InvalidRequest(f"not a conflict id: {text!r} (expected e.g. c-17)")
+
+
+_SELECT = """
+SELECT c.id, c.code, c.state, c.message, c.created_at, c.resolution_id,
+       i.sku, i.name AS item_name, i.unit_cost,
+       loc.code AS location, d.id AS device_id, d.name AS device,
+       m.id AS movement_id, m.kind, m.user, m.state AS movement_state, m.units,
+       m.server_seq AS movement_seq,
+       coalesce(s.on_hand, 0) AS on_hand
+FROM conflicts c
+JOIN movements m ON m.server_seq = c.movement_seq
+JOIN devices d ON d.id = c.device_id
+LEFT JOIN items i ON i.id = c.item_id
+LEFT JOIN locations loc ON loc.id = c.location_id
+LEFT JOIN stock s ON s.item_id = c.item_id AND s.location_id = c.location_id AND s.lot = m.lot
+"""
+
+_ORDER = {
+    "attention": "held DESC, value DESC, c.id ASC",
+    "oldest": "c.id ASC",
+    "newest": "c.id DESC",
+    "value": "value DESC, c.id ASC",
+}
+
+
+def list_conflicts(conn: sqlite3.Connection, where: ConflictFilter) -> list[dict[str, Any]]:
+    clauses, params = [], []
+    if where.state != "all":
+        clauses.append("c.state = ?")
+        params.append(where.state)
+    for column, value in (
+        ("c.code", where.code),
+        ("i.sku", where.item),
+        ("loc.code", where.location),
+        ("m.user", where.user),
+    ):
+        if value:
+            clauses.append(f"{column} = ?")
+            params.append(value)
+    if where.device:
+        clauses.append("(d.id = ? OR d.name = ?)")
+        params += [where.device, where.device]
+    if where.older_than_minutes is not None:
+        clauses.append("c.created_at <= strftime('%Y-%m-%dT%H:%M:%fZ', 'now', ?)")
+        params.append(f"-{where.older_than_minutes} minutes")
+    sql = (
+        "SELECT * FROM (SELECT q.*, (q.movement_state = 'held') AS held,"
+        " abs(CASE WHEN q.kind = 'count' THEN coalesce(q.units, 0) - q.on_hand"
+        "     ELSE coalesce(q.units, 0) END) * coalesce(q.unit_cost, 0) AS value"
+        f" FROM ({_SELECT}"
+        + (" WHERE " + " AND ".join(clauses) if clauses else "")
+        + ") q) c"
+        + f" ORDER BY {_ORDER[where.sort]} LIMIT ?"
+    )
+    now = now_ms()
+    return [_row(r, now) for r in conn.execute(sql, (*params, where.limit))]
+
+
+def _row(r: sqlite3.Row, now: int) -> dict[str, Any]:
+    return {
+        "id": f"c-{r['id']}",
+        "code": r["code"],
+        "state": r["state"],
+        "message": r["message"],
+        "item": r["sku"],
+        "item_name": r["item_name"],
+        "location": r["location"],
+        "device_id": r["device_id"],
+        "device": r["device"],
+        "user": r["user"],
+        "created_at": r["created_at"],
+        "age_seconds": max(0, (now - parse_iso_ms(r["created_at"])) // 1000),
+        "movement": r["movement_id"],
+        "kind": r["kind"],
+        "units": r["units"],
+        "movement_state": r["movement_state"],
+        "held": bool(r["held"]),
+        "value_at_stake": round(float(r["value"] or 0), 2),
+        "resolution": r["resolution_id"],
+    }
+
+
+def _balance(conn: sqlite3.Connection, key: tuple[int, int, str], upto: int) -> int:
+    row = conn.execute(
+        "SELECT coalesce(sum(qty), 0) FROM ledger"
+        " WHERE item_id = ? AND location_id = ? AND lot = ? AND server_seq <= ?",
+        (*key, upto),
+    ).fetchone()
+    return int(row[0])
+
+
+def conflict_detail(
+    conn: sqlite3.Connection, conflict_id: int, *, around: int = 10
+) -> dict[str, Any]:
+    """One conflict with its movement, basis, nearby ledger and stock before/after."""
+    rows = [
+        r
+        for r in conn.execute(
+            "SELECT * FROM (SELECT q.*, 0 AS held, 0 AS value FROM (" + _SELECT + ") q)"
+            " WHERE id = ?",
+            (conflict_id,),
+        )
+    ]
+    if not rows:
+        raise NotFound(f"no conflict c-{conflict_id}")
+    r = rows[0]
+    out = _row(r, now_ms())
+    out["held"] = r["movement_state"] == "held"
+    movement = get_movement(conn, r["movement_id"])
+    m = conn.execute(
+        "SELECT server_seq, basis, item_id, lot, from_id, to_id FROM movements WHERE id = ?",
+        (r["movement_id"],),
+    ).fetchone()
+    c = conn.execute("SELECT item_id, location_id FROM conflicts WHERE id = ?", (conflict_id,))
+    item_id, location_id = c.fetchone()
+    item_id = item_id or m["item_id"]
+    location_id = location_id or m["from_id"] or m["to_id"]
+    seq = int(m["server_seq"])
+    out["movement_detail"] = movement
+    out["basis"] = {
+        "server_seq": m["basis"],
+        "unseen_before_it": conn.execute(
+            "SELECT count(*) FROM movements WHERE server_seq > ? AND server_seq < ?",
+            (m["basis"], seq),
+        ).fetchone()[0],
+    }
+    out["ledger"], out["stock"] = [], None
+    if item_id is not None and location_id is not None:
+        key = (int(item_id), int(location_id), m["lot"])
+        entries = conn.execute(
+            "SELECT * FROM (SELECT l.server_seq, l.entry, l.qty, l.posted_at, mv.id AS movement,"
+            "  mv.kind, mv.user, d.name AS device FROM ledger l"
+            "  JOIN movements mv ON mv.server_seq = l.movement_seq"
+            "  JOIN devices d ON d.id = mv.device_id"
+            "  WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq < ?"
+            "  ORDER BY l.server_seq DESC, l.id DESC LIMIT ?)"
+            " UNION ALL SELECT * FROM (SELECT l.server_seq, l.entry, l.qty, l.posted_at,"
+            "  mv.id, mv.kind, mv.user, d.name FROM ledger l"
+            "  JOIN movements mv ON mv.server_seq = l.movement_seq"
+            "  JOIN devices d ON d.id = mv.device_id"
+            "  WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq >= ?"
+            "  ORDER BY l.server_seq, l.id LIMIT ?)",
+            (*key, seq, around, *key, seq, around + 1),
+        ).fetchall()
+        entries = sorted(entries, key=lambda e: e["server_seq"])
+        running = _balance(conn, key, entries[0]["server_seq"] - 1) if entries else 0
+        for e in entries:
+            running += e["qty"]
+            out["ledger"].append({**dict(e), "balance": running, "this": e["movement"] == r["movement_id"]})
+        before = _balance(conn, key, seq - 1)
+        out["stock"] = {
+            "before": before,
+            "after": _balance(conn, key, seq),
+            "now": _balance(conn, key, 1 << 62),
+        }
+    return out

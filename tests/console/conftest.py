@@ -1,0 +1,56 @@
+"""Fixtures for the console tests: a stocked warehouse, devices, a supervisor."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from devicesim import SimDevice
+from starlette.testclient import TestClient
+
+from server.database import Store
+from server.users import User
+
+
+@pytest.fixture
+def make_sim(
+    client: TestClient, make_user: Callable[..., Any], warehouse: Store
+) -> Callable[..., SimDevice]:
+    """A new simulated device, registered with a user's password and synced once."""
+
+    def make(name: str = "scanner", role: str = "counter") -> SimDevice:
+        user = make_user(role)
+        sim = SimDevice.register(client, username=user.username, password="correct-horse-battery",
+                                 name=name)  # fmt: skip
+        sim.pull_all()
+        return sim
+
+    return make
+
+
+@pytest.fixture
+def sim(make_sim: Callable[..., SimDevice]) -> SimDevice:
+    return make_sim()
+
+
+@pytest.fixture
+def supervisor(warehouse: Store, logged_in: Callable[..., User]) -> User:
+    return logged_in("supervisor")
+
+
+def stock(client: TestClient, item: str, location: str) -> int:
+    res = client.get("/api/stock", params={"item": item, "location": location})
+    assert res.status_code == 200, res.text
+    return sum(row["on_hand"] for row in res.json()["stock"])
+
+
+def only_conflict(client: TestClient, **filters: str) -> dict[str, Any]:
+    res = client.get("/api/conflicts", params=filters)
+    assert res.status_code == 200, res.text
+    [row] = res.json()["conflicts"]
+    return dict(row)
+
+
+def resolve(client: TestClient, conflict: str, **body: Any) -> Any:
+    return client.post(f"/api/conflicts/{conflict}/resolve", json=body)
