@@ -250,9 +250,11 @@ def test_pickers_and_counters_cannot_resolve(
 def test_reallocate_an_overpick_puts_the_extra_units_back(
     client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
 ) -> None:
-    from orderdata import order
-
-    made = client.post("/api/orders", json=order("R-1", ("SKU-1", 30))).json()
+    ship_to = {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
+               "country": "GB"}  # fmt: skip
+    body = {"channel": "shop", "external_ref": "R-1", "customer": "Ada", "ship_to": ship_to,
+            "lines": [{"item": "SKU-1", "qty": 30}]}  # fmt: skip
+    made = client.post("/api/orders", json=body).json()
     line = made["lines"][0]["line"]
     ref = {"order_line": line, "task": None, "rma": None, "count_task": None}
     ana, bob = make_sim("ana", "picker"), make_sim("bob", "picker")
