@@ -10,12 +10,14 @@ applies migrations) and puts what views need on ``app.state``:
     app.state.templates        Jinja2 templates (set at build time)
     app.state.password_hasher  argon2 PasswordHasher (set at build time)
     app.state.login_throttle   server.login_throttle.LoginThrottle (set at build time)
+    app.state.push_sender      server.webpush_sender.PushSender (its loop runs in the lifespan)
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from argon2 import PasswordHasher
@@ -27,13 +29,17 @@ from starlette.templating import Jinja2Templates
 from server import (
     api_conflicts,
     api_devices,
+    api_fleet,
     api_health,
     api_orders,
+    api_push,
     api_read,
     api_scan,
     api_sync,
     api_waves,
+    audit_views,
     pages,
+    pages_console,
     pages_labels,
 )
 from server.auth import session_middleware
@@ -42,7 +48,10 @@ from server.errors import EXCEPTION_HANDLERS
 from server.login_throttle import LoginThrottle
 from server.security_headers import security_headers_middleware
 from server.settings import Settings
+from server.settings_audit import record_setting_changes
 from server.users import DEFAULT_HASHER
+from server.vapid_keys import ensure_vapid_keys
+from server.webpush_sender import PushSender
 from sync.rules import Rules
 
 __all__ = ["create_app", "app_from_env", "rules_from_settings", "WEB_DIR"]
@@ -78,7 +87,20 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
             app.state.store = store
             app.state.rules = rules_from_settings(settings)
             app.state.session_secret = settings.secret or store.session_secret()
-            yield
+            store.transact(ensure_vapid_keys)
+            store.transact(record_setting_changes, settings)
+            app.state.push_sender = PushSender(
+                store, contact=settings.push_contact, silent_hours=settings.silent_device_hours
+            )
+            pushing = asyncio.create_task(
+                app.state.push_sender.run_forever(settings.push_interval_seconds)
+            )
+            try:
+                yield
+            finally:
+                pushing.cancel()
+                with suppress(asyncio.CancelledError):
+                    await pushing
         finally:
             store.close()
 
@@ -91,6 +113,10 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_waves.routes,
         *api_scan.routes,
         *api_conflicts.routes,
+        *api_fleet.routes,
+        *audit_views.routes,
+        *api_push.routes,
+        *pages_console.routes,
         *pages.routes,
         *pages_labels.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),

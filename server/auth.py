@@ -41,6 +41,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from server.errors import Forbidden, UnsupportedMediaType, is_api
 from server.settings import Settings
 from server.users import User, check_password, get_user
+from sync.audit import record
 from sync.devices import authenticate
 from sync.errors import AuthError
 from sync.kinds import ROLES
@@ -165,6 +166,13 @@ async def password_user(request: Request, username: object, password: object) ->
         throttle.failed(username, address)
     else:
         throttle.succeeded(username)
+    await request.app.state.store.awrite(
+        record,
+        "login_failed" if user is None else "login",
+        username=username[:50] if isinstance(username, str) else None,
+        address=address,
+        detail={"via": request.url.path},
+    )
     return user
 
 

@@ -20,6 +20,7 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from sync.audit import record
 from sync.clock import iso_now
 from sync.errors import Conflict, InvalidRequest, NotFound
 from sync.kinds import ROLES
@@ -97,6 +98,7 @@ def add_user(
         ).fetchone()
     except sqlite3.IntegrityError:
         raise Conflict(f"username {username!r} is already taken") from None
+    record(conn, "user_added", username=username, detail={"role": role})
     return _user(row)
 
 
@@ -153,9 +155,15 @@ def check_password(
     return _user(row)
 
 
-def set_role(conn: sqlite3.Connection, username: str, role: str) -> None:
+def set_role(
+    conn: sqlite3.Connection, username: str, role: str, *, actor: str | None = None
+) -> None:
     _check_role(role)
+    before = find_user(conn, username)
     _update(conn, username, "role = ?", role)
+    if before is not None and before.role != role:
+        record(conn, "role_changed", username=username, actor=actor,
+               detail={"from": before.role, "to": role})  # fmt: skip
 
 
 def set_password(

@@ -241,7 +241,11 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
 
 def mark_pulled(conn: sqlite3.Connection, device_id: str) -> None:
     """Note when a device last pulled (for the fleet view).  A small write of its own."""
-    conn.execute("UPDATE devices SET last_pull_at = ? WHERE id = ?", (iso_now(), device_id))
+    conn.execute(
+        "UPDATE devices SET last_pull_at = ?,"
+        " epoch = (SELECT value FROM meta WHERE key = 'epoch') WHERE id = ?",
+        (iso_now(), device_id),
+    )
 
 
 def _shape(row: sqlite3.Row) -> dict[str, Any]:

@@ -25,6 +25,8 @@ def m008_console(db: Database) -> None:
         ALTER TABLE resolutions ADD COLUMN detail TEXT;
         -- The resolution that closed a conflict.
         ALTER TABLE conflicts ADD COLUMN resolution_id TEXT;
+        -- The epoch a device last pulled in (for the fleet view).
+        ALTER TABLE devices ADD COLUMN epoch TEXT;
 
         CREATE TABLE IF NOT EXISTS count_tasks (
             id INTEGER PRIMARY KEY,

@@ -1,0 +1,57 @@
+"""Web push for people: the server's public key, and saving a subscription.
+
+Any logged-in person may subscribe; what reaches them depends on their role
+(supervisors: conflicts and silent devices; pickers: pick lists given them).
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from server.api_common import json_response, read_json
+from server.auth import ANY_ROLE, allow
+from server.vapid_keys import vapid_public_key
+from sync.errors import InvalidRequest, NotFound
+from sync.notices import delete_subscription, save_subscription
+
+__all__ = ["routes"]
+
+
+@allow(*ANY_ROLE)
+async def public_key_view(request: Request) -> Response:
+    key = await request.app.state.store.aread(vapid_public_key)
+    if key is None:
+        raise NotFound("this server has no VAPID key yet (run shelfsync init)")
+    return json_response({"public_key": key})
+
+
+@allow(*ANY_ROLE)
+async def subscribe_view(request: Request) -> Response:
+    body = await read_json(request)
+    subscription_id = await request.app.state.store.awrite(
+        save_subscription, request.state.user.username, body
+    )
+    return json_response({"id": subscription_id, "username": request.state.user.username},
+                         status_code=201)  # fmt: skip
+
+
+@allow(*ANY_ROLE)
+async def unsubscribe_view(request: Request) -> Response:
+    body = await read_json(request)
+    endpoint = body.get("endpoint")
+    if not isinstance(endpoint, str):
+        raise InvalidRequest("endpoint: the subscription's endpoint")
+    await request.app.state.store.awrite(
+        delete_subscription, endpoint, request.state.user.username
+    )
+    return json_response({"deleted": endpoint})
+
+
+routes = [
+    Route("/api/push/vapid-public-key", public_key_view, methods=["GET"], name="vapid_key"),
+    Route("/api/push/subscriptions", subscribe_view, methods=["POST"], name="push_subscribe"),
+    Route("/api/push/subscriptions/delete", unsubscribe_view, methods=["POST"],
+          name="push_unsubscribe"),  # fmt: skip
+]
