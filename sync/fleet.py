@@ -41,7 +41,7 @@ def list_devices(
     for r in conn.execute(_SELECT, (server_device_id(conn),)):
         if r["revoked_at"] is not None and not include_revoked:
             continue
-        last_seen = max(filter(None, (r["last_push_at"], r["created_at"])))
+        last_seen = r["last_push_at"] or r["created_at"]
         silent_s = _age_s(last_seen, now) or 0
         pending = r["pending"] or 0
         rows.append(
