@@ -27,8 +27,13 @@ def revoke_and_record(
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidRequest("reason: say why the device is revoked (lost, stolen, retired…)")
     revoke_device(conn, device_id)
-    record(conn, "device_revoked", actor=by_user, device_id=device_id,
-           detail={"reason": reason.strip()[:500]})  # fmt: skip
+    record(
+        conn,
+        "device_revoked",
+        actor=by_user,
+        device_id=device_id,
+        detail={"reason": reason.strip()[:500]},
+    )
 
 
 @allow(*MANAGERS)
@@ -43,9 +48,11 @@ async def revoke_view(request: Request) -> Response:
     body = await read_json(request)
     device_id = request.path_params["device_id"]
     await request.app.state.store.atransact(
-        revoke_and_record, device_id, by_user=request.state.user.username,
+        revoke_and_record,
+        device_id,
+        by_user=request.state.user.username,
         reason=body.get("reason"),
-    )  # fmt: skip
+    )
     return json_response({"device_id": device_id, "revoked": True})
 
 

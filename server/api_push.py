@@ -33,8 +33,9 @@ async def subscribe_view(request: Request) -> Response:
     subscription_id = await request.app.state.store.awrite(
         save_subscription, request.state.user.username, body
     )
-    return json_response({"id": subscription_id, "username": request.state.user.username},
-                         status_code=201)  # fmt: skip
+    return json_response(
+        {"id": subscription_id, "username": request.state.user.username}, status_code=201
+    )
 
 
 @allow(*ANY_ROLE)
@@ -43,15 +44,17 @@ async def unsubscribe_view(request: Request) -> Response:
     endpoint = body.get("endpoint")
     if not isinstance(endpoint, str):
         raise InvalidRequest("endpoint: the subscription's endpoint")
-    await request.app.state.store.awrite(
-        delete_subscription, endpoint, request.state.user.username
-    )
+    await request.app.state.store.awrite(delete_subscription, endpoint, request.state.user.username)
     return json_response({"deleted": endpoint})
 
 
 routes = [
     Route("/api/push/vapid-public-key", public_key_view, methods=["GET"], name="vapid_key"),
     Route("/api/push/subscriptions", subscribe_view, methods=["POST"], name="push_subscribe"),
-    Route("/api/push/subscriptions/delete", unsubscribe_view, methods=["POST"],
-          name="push_unsubscribe"),  # fmt: skip
+    Route(
+        "/api/push/subscriptions/delete",
+        unsubscribe_view,
+        methods=["POST"],
+        name="push_unsubscribe",
+    ),
 ]

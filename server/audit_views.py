@@ -21,8 +21,9 @@ MANAGERS = ("supervisor", "admin")
 
 def audit_csv(rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, extrasaction="ignore",
-                            lineterminator="\r\n")  # fmt: skip
+    writer = csv.DictWriter(
+        out, fieldnames=CSV_COLUMNS, extrasaction="ignore", lineterminator="\r\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})

@@ -26,6 +26,7 @@ from . import backup as backups
 from . import csv_io
 from .settings import Settings
 from .users import add_user
+from .vapid_keys import ensure_vapid_keys
 
 __all__ = ["main", "build_parser"]
 
@@ -51,7 +52,10 @@ def _open(args: argparse.Namespace, *, create: bool = False) -> sqlite3.Connecti
 
 def cmd_init(args: argparse.Namespace) -> int:
     conn = _open(args, create=True)
+    with write_transaction(conn):
+        made = ensure_vapid_keys(conn)
     print(f"database ready: {_settings(args).db} (epoch {epoch(conn)})")
+    print("web push keys: made" if made else "web push keys: kept")
     conn.close()
     return 0
 

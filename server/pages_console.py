@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import uuid
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -67,8 +68,13 @@ async def _detail(
     request: Request, number: int, *, error: str | None = None, status: int = 200
 ) -> Response:
     detail = await request.app.state.store.aread(conflict_detail, number)
-    context = {"c": detail, "actions": ACTIONS, "error": error,
-               "resolution_id": str(uuid.uuid4()), "done": request.query_params.get("done")}  # fmt: skip
+    context = {
+        "c": detail,
+        "actions": ACTIONS,
+        "error": error,
+        "resolution_id": str(uuid.uuid4()),
+        "done": request.query_params.get("done"),
+    }
     return _render(request, "console_conflict.html", context, status_code=status)
 
 
@@ -100,8 +106,9 @@ async def resolve_form(request: Request) -> Response:
         await request.app.state.store.awrite(resolve, resolution, request.app.state.rules)
     except ShelfsyncError as exc:
         return await _detail(request, number, error=exc.message, status=status_of(exc))
-    return RedirectResponse(f"/console/conflicts/c-{number}?done={resolution.action}",
-                            status_code=303)  # fmt: skip
+    return RedirectResponse(
+        f"/console/conflicts/c-{number}?done={resolution.action}", status_code=303
+    )
 
 
 @allow(*MANAGERS)
@@ -111,26 +118,46 @@ async def bulk_accept_form(request: Request) -> Response:
     ids = [v for v in form.getlist("ids") if isinstance(v, str)]
     try:
         done = await request.app.state.store.awrite(
-            bulk_accept, ids, reason=form.get("reason"), by_user=request.state.user.username,
+            bulk_accept,
+            ids,
+            reason=form.get("reason"),
+            by_user=request.state.user.username,
             max_value=float(request.app.state.settings.bulk_accept_max_value),
-            batch_id=str(form.get("batch_id") or uuid.uuid4()), rules=request.app.state.rules,
-        )  # fmt: skip
+            batch_id=str(form.get("batch_id") or uuid.uuid4()),
+            rules=request.app.state.rules,
+        )
     except ShelfsyncError as exc:
-        return _render(request, "console_conflicts.html",
-                       {"query": {}, "codes": CODES, "rows": [], "error": exc.message,
-                        "batch_id": str(uuid.uuid4()), "notice": None},
-                       status_code=status_of(exc))  # fmt: skip
+        return _render(
+            request,
+            "console_conflicts.html",
+            {
+                "query": {},
+                "codes": CODES,
+                "rows": [],
+                "error": exc.message,
+                "batch_id": str(uuid.uuid4()),
+                "notice": None,
+            },
+            status_code=status_of(exc),
+        )
     message = f"accepted {len(done['accepted'])}, skipped {len(done['skipped'])}"
-    return RedirectResponse(f"/console/conflicts?done={message}", status_code=303)
+    return RedirectResponse(f"/console/conflicts?{urlencode({'done': message})}", status_code=303)
 
 
 @allow(*MANAGERS)
 async def devices_page(request: Request) -> Response:
     hours = request.app.state.settings.silent_device_hours
     devices = await request.app.state.store.aread(list_devices, silent_hours=hours)
-    return _render(request, "console_devices.html",
-                   {"devices": devices, "silent_hours": hours, "error": None,
-                    "done": request.query_params.get("done")})  # fmt: skip
+    return _render(
+        request,
+        "console_devices.html",
+        {
+            "devices": devices,
+            "silent_hours": hours,
+            "error": None,
+            "done": request.query_params.get("done"),
+        },
+    )
 
 
 @allow(*MANAGERS)
@@ -139,9 +166,11 @@ async def revoke_form(request: Request) -> Response:
     check_csrf(request, form.get("csrf"))
     device_id = request.path_params["device_id"]
     await request.app.state.store.atransact(
-        revoke_and_record, device_id, by_user=request.state.user.username,
+        revoke_and_record,
+        device_id,
+        by_user=request.state.user.username,
         reason=form.get("reason") or "revoked from the console",
-    )  # fmt: skip
+    )
     return RedirectResponse("/console/devices?done=revoked", status_code=303)
 
 
@@ -159,8 +188,11 @@ async def enrol_form(request: Request) -> Response:
 
     code = await request.app.state.store.atransact(make)
     url = enrolment_url(str(request.base_url), code)
-    return _render(request, "console_enrol.html",
-                   {"code": code, "url": url, "svg": qr_svg(url), "minutes": minutes})  # fmt: skip
+    return _render(
+        request,
+        "console_enrol.html",
+        {"code": code, "url": url, "svg": qr_svg(url), "minutes": minutes},
+    )
 
 
 @allow(*MANAGERS)
@@ -180,15 +212,25 @@ async def audit_page(request: Request) -> Response:
 routes = [
     Route("/console", dashboard_page, methods=["GET"], name="console"),
     Route("/console/conflicts", conflicts_page, methods=["GET"], name="console_conflicts"),
-    Route("/console/conflicts/bulk-accept", bulk_accept_form, methods=["POST"],
-          name="console_bulk_accept"),
-    Route("/console/conflicts/{conflict_id}", conflict_page, methods=["GET"],
-          name="console_conflict"),
-    Route("/console/conflicts/{conflict_id}/resolve", resolve_form, methods=["POST"],
-          name="console_resolve"),
+    Route(
+        "/console/conflicts/bulk-accept",
+        bulk_accept_form,
+        methods=["POST"],
+        name="console_bulk_accept",
+    ),
+    Route(
+        "/console/conflicts/{conflict_id}", conflict_page, methods=["GET"], name="console_conflict"
+    ),
+    Route(
+        "/console/conflicts/{conflict_id}/resolve",
+        resolve_form,
+        methods=["POST"],
+        name="console_resolve",
+    ),
     Route("/console/devices", devices_page, methods=["GET"], name="console_devices"),
-    Route("/console/devices/{device_id}/revoke", revoke_form, methods=["POST"],
-          name="console_revoke"),
+    Route(
+        "/console/devices/{device_id}/revoke", revoke_form, methods=["POST"], name="console_revoke"
+    ),
     Route("/console/enrol", enrol_form, methods=["POST"], name="console_enrol"),
     Route("/console/audit", audit_page, methods=["GET"], name="console_audit"),
-]  # fmt: skip
+]

@@ -90,12 +90,16 @@ class PushSender:
                         report.removed.append(sub["endpoint"])
                     else:
                         report.failed += 1
-                        log.warning("push to %s's subscription failed: %s", sub["username"],
-                                    status or type(exc).__name__)  # fmt: skip
+                        log.warning(
+                            "push to %s's subscription failed: %s",
+                            sub["username"],
+                            status or type(exc).__name__,
+                        )
                 except Exception as exc:  # a push service down must not stop the loop
                     report.failed += 1
-                    log.warning("push to %s's subscription failed: %s", sub["username"],
-                                type(exc).__name__)  # fmt: skip
+                    log.warning(
+                        "push to %s's subscription failed: %s", sub["username"], type(exc).__name__
+                    )
         return report
 
     async def run_forever(self, interval_s: float) -> None:

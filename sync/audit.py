@@ -53,9 +53,16 @@ def record(
     conn.execute(
         "INSERT INTO audit_log(at, event, username, actor, device_id, address, detail)"
         " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (iso_now(), event, username, actor, device_id, address,
-         json.dumps(detail) if detail else None),
-    )  # fmt: skip
+        (
+            iso_now(),
+            event,
+            username,
+            actor,
+            device_id,
+            address,
+            json.dumps(detail) if detail else None,
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -95,9 +102,15 @@ class AuditFilter:
         if errors:
             raise InvalidRequest("; ".join(errors), errors)
         return cls(
-            clean.get("item"), clean.get("location"), clean.get("user"), clean.get("device"),
-            clean.get("event"), clean.get("since"), clean.get("until"), limit,
-        )  # fmt: skip
+            clean.get("item"),
+            clean.get("location"),
+            clean.get("user"),
+            clean.get("device"),
+            clean.get("event"),
+            clean.get("since"),
+            clean.get("until"),
+            limit,
+        )
 
 
 # One row shape for all three sources:
@@ -155,7 +168,19 @@ def search(conn: sqlite3.Connection, where: AuditFilter) -> list[dict[str, Any]]
         + " ORDER BY at DESC LIMIT ?"
     )
     return [
-        {k: r[k] for k in ("at", "event", "user", "device_id", "device", "item", "location",
-                           "what", "detail")}  # fmt: skip
+        {
+            k: r[k]
+            for k in (
+                "at",
+                "event",
+                "user",
+                "device_id",
+                "device",
+                "item",
+                "location",
+                "what",
+                "detail",
+            )
+        }
         for r in conn.execute(sql, (*params, where.limit))
     ]

@@ -237,7 +237,9 @@ def conflict_detail(
         running = _balance(conn, key, entries[0]["server_seq"] - 1) if entries else 0
         for e in entries:
             running += e["qty"]
-            out["ledger"].append({**dict(e), "balance": running, "this": e["movement"] == r["movement_id"]})
+            out["ledger"].append(
+                {**dict(e), "balance": running, "this": e["movement"] == r["movement_id"]}
+            )
         before = _balance(conn, key, seq - 1)
         out["stock"] = {
             "before": before,

@@ -69,10 +69,15 @@ def _picks_per_hour(conn: sqlite3.Connection, since: str) -> list[dict[str, Any]
         (since,),
     ).fetchall()
     out = [
-        {"label": r[0], "picks": r[1], "units": r[2], "hours": r[3],
-         "value": round(r[1] / max(r[3], 1), 1)}
+        {
+            "label": r[0],
+            "picks": r[1],
+            "units": r[2],
+            "hours": r[3],
+            "value": round(r[1] / max(r[3], 1), 1),
+        }
         for r in rows
-    ]  # fmt: skip
+    ]
     return sorted(out, key=lambda r: (-r["value"], r["label"]))
 
 
@@ -102,7 +107,10 @@ def dashboard(conn: sqlite3.Connection, *, days: int = 30, hours: int = 8) -> di
     return {
         "at": ms_to_iso(now),
         "conflicts": _conflicts(conn, now),
-        "count_accuracy": {"days": days, **_count_accuracy(conn, ms_to_iso(now - days * 86_400_000))},
+        "count_accuracy": {
+            "days": days,
+            **_count_accuracy(conn, ms_to_iso(now - days * 86_400_000)),
+        },
         "picks_per_hour": {
             "hours": hours,
             "pickers": _picks_per_hour(conn, ms_to_iso(now - hours * 3_600_000)),

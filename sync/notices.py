@@ -68,7 +68,7 @@ def save_subscription(conn: sqlite3.Connection, username: str, body: dict[str, A
         raise InvalidRequest("endpoint: at most 2000 characters")
     keys = body.get("keys")
     if not isinstance(keys, dict):
-        raise InvalidRequest("keys: {\"p256dh\": …, \"auth\": …} as the browser gives them")
+        raise InvalidRequest('keys: {"p256dh": …, "auth": …} as the browser gives them')
     p256dh = _b64(keys.get("p256dh"), "p256dh", 65)
     auth = _b64(keys.get("auth"), "auth", 16)
     row = conn.execute(
@@ -159,8 +159,9 @@ def _silent(conn: sqlite3.Connection, silent_hours: int) -> Notice | None:
         fresh.append(device)
     if not fresh:
         return None
-    names = ", ".join(f"{d['name']} ({d['user'] or 'no user'}, {d['pending']} pending)"
-                      for d in fresh)  # fmt: skip
+    names = ", ".join(
+        f"{d['name']} ({d['user'] or 'no user'}, {d['pending']} pending)" for d in fresh
+    )
     return Notice(
         _managers(conn),
         {

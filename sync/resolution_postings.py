@@ -98,9 +98,7 @@ def void_postings(conn: sqlite3.Connection, movement: sqlite3.Row, rules: Rules)
     ).fetchall()
     poster = Poster(conn)
     void_seq = poster.next_seq()
-    virtual = {
-        r[0] for r in conn.execute("SELECT id FROM locations WHERE kind = 'virtual'")
-    }
+    virtual = {r[0] for r in conn.execute("SELECT id FROM locations WHERE kind = 'virtual'")}
     inventory = catalog_for(conn).virtual("INVENTORY").id
     pos = _position(movement)
     absorbed_at = {(e[1], e[2], e[3], e[0]) for e in entries if e[0] != seq}
@@ -114,7 +112,9 @@ def void_postings(conn: sqlite3.Connection, movement: sqlite3.Row, rules: Rules)
         count, _ = following_count(poster, key, pos, window_ms=rules.count_window_ms)
         if count is not None and (*key, count.server_seq) not in absorbed_at:
             poster.entry(void_seq, count.server_seq, "readjust", key, qty, seq)
-            poster.entry(void_seq, count.server_seq, "readjust", (item_id, inventory, lot), -qty, seq)
+            poster.entry(
+                void_seq, count.server_seq, "readjust", (item_id, inventory, lot), -qty, seq
+            )
     poster.flush()
     return void_seq
 

@@ -108,7 +108,9 @@ class ResolutionRequest:
             counted=numbers["counted"],
             qty=numbers["qty"],
             pack_qty=numbers["pack_qty"] or 1,
-            **texts,
+            item=texts["item"],
+            location=texts["location"],
+            assign_to=texts["assign_to"],
         )
 
 
@@ -170,9 +172,18 @@ def resolve_within(
     conn.execute(
         "INSERT INTO resolutions(id, conflict_id, movement_seq, action, reason, by_user, at,"
         " server_seq, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (request.id, request.conflict_id, movement["server_seq"], request.action, request.reason,
-         request.by_user, iso_now(), seq, json.dumps(detail)),
-    )  # fmt: skip
+        (
+            request.id,
+            request.conflict_id,
+            movement["server_seq"],
+            request.action,
+            request.reason,
+            request.by_user,
+            iso_now(),
+            seq,
+            json.dumps(detail),
+        ),
+    )
     closes = (
         "movement_seq = ? AND state = 'open'" if whole_movement else "id = ? AND state = 'open'"
     )
@@ -267,9 +278,20 @@ def _act(
         raise InvalidRequest("qty: how many of the picked units go back")
     source = conn.execute("SELECT code FROM locations WHERE id = ?", (movement["to_id"],))
     target = req.location or _code(conn, movement["from_id"])
-    [result] = _post(conn, {"kind": "transfer", "item": _sku(conn, movement), "from":
-                            source.fetchone()[0], "to": target, "qty": req.qty,
-                            **_lot_fields(conn, movement)}, req, why, rules)  # fmt: skip
+    [result] = _post(
+        conn,
+        {
+            "kind": "transfer",
+            "item": _sku(conn, movement),
+            "from": source.fetchone()[0],
+            "to": target,
+            "qty": req.qty,
+            **_lot_fields(conn, movement),
+        },
+        req,
+        why,
+        rules,
+    )
     posted.append(result)
     return state, detail, False
 
@@ -277,8 +299,7 @@ def _act(
 def _post(
     conn: sqlite3.Connection, wire: dict[str, Any], req: ResolutionRequest, why: str, rules: Rules
 ) -> list[str]:
-    results = post_local_within(conn, [{**wire, "note": why[:2000]}], user=req.by_user,
-                                rules=rules)  # fmt: skip
+    results = post_local_within(conn, [{**wire, "note": why[:2000]}], user=req.by_user, rules=rules)
     for result in results:
         if result["outcome"] == "rejected":
             raise InvalidRequest(f"cannot post that: {result['message']}")
@@ -286,7 +307,9 @@ def _post(
 
 
 def _sku(conn: sqlite3.Connection, movement: sqlite3.Row) -> str:
-    return str(conn.execute("SELECT sku FROM items WHERE id = ?", (movement["item_id"],)).fetchone()[0])
+    return str(
+        conn.execute("SELECT sku FROM items WHERE id = ?", (movement["item_id"],)).fetchone()[0]
+    )
 
 
 def _code(conn: sqlite3.Connection, location_id: int | None) -> str:
@@ -320,8 +343,14 @@ def _adjust_to(
     difference = counted - on_hand
     if difference:
         side = "to" if difference > 0 else "from"
-        wire = {"kind": "adjust", "item": _sku(conn, movement), side: _code(conn, movement["to_id"]),
-                "qty": abs(difference), "reason": why[:200], **_lot_fields(conn, movement)}  # fmt: skip
+        wire = {
+            "kind": "adjust",
+            "item": _sku(conn, movement),
+            side: _code(conn, movement["to_id"]),
+            "qty": abs(difference),
+            "reason": why[:200],
+            **_lot_fields(conn, movement),
+        }
         posted.extend(_post(conn, wire, req, why, rules))
     return {"on_hand_before": on_hand, "counted": counted, "adjusted": difference}
 
@@ -332,16 +361,27 @@ def _count_task(
     location_id = conflict["location_id"] or movement["to_id"] or movement["from_id"]
     if location_id is None:
         raise InvalidRequest("recount: this conflict names no known location to count")
-    if req.assign_to is not None and conn.execute(
-        "SELECT 1 FROM users WHERE username = ? AND active = 1", (req.assign_to,)
-    ).fetchone() is None:
+    if (
+        req.assign_to is not None
+        and conn.execute(
+            "SELECT 1 FROM users WHERE username = ? AND active = 1", (req.assign_to,)
+        ).fetchone()
+        is None
+    ):
         raise InvalidRequest(f"assign_to: no active user {req.assign_to!r}")
     task_id = conn.execute(
         "INSERT INTO count_tasks(kind, location_id, item_id, lot, blind, assigned_to, created_at,"
         " created_by, server_seq) VALUES ('recount', ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
-        (location_id, conflict["item_id"] or movement["item_id"], movement["lot"] or None,
-         req.assign_to, iso_now(), req.by_user, next_server_seq(conn)),
-    ).fetchone()[0]  # fmt: skip
+        (
+            location_id,
+            conflict["item_id"] or movement["item_id"],
+            movement["lot"] or None,
+            req.assign_to,
+            iso_now(),
+            req.by_user,
+            next_server_seq(conn),
+        ),
+    ).fetchone()[0]
     return f"CT-{task_id}"
 
 

@@ -348,5 +348,8 @@ def migrate(conn: sqlite3.Connection) -> None:
 
 
 # The order side's migrations, and later ones, register themselves after the core ones.
-from . import schema_orders, schema_push_speed  # noqa: E402, F401
+from . import schema_orders, schema_push_speed  # noqa: E402, F401, I001
+
+# The console's m008 makes count_tasks only if no earlier migration did: keep
+# it after any migration that makes that table (the floor app's m006).
 from . import schema_console  # noqa: E402, F401

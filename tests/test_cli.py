@@ -226,3 +226,20 @@ def test_demo_and_serve_demo_if_empty(
     assert "demo warehouse" not in out and "picker / picker-demo" in out
     assert run("demo", "--db", db) == 1
     assert "already has items" in capsys.readouterr().err
+
+
+def test_init_makes_web_push_keys_once_and_never_prints_them(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run("init", "--db", db) == 0
+    out = capsys.readouterr().out
+    assert "web push keys: made" in out
+    conn = sqlite3.connect(db)
+    private, public = (
+        conn.execute(f"SELECT value FROM meta WHERE key = 'vapid_{k}_key'").fetchone()[0]
+        for k in ("private", "public")
+    )
+    conn.close()
+    assert private not in out and len(public) == 87  # a P-256 point, base64url
+    assert run("init", "--db", db) == 0
+    assert "web push keys: kept" in capsys.readouterr().out

@@ -21,8 +21,9 @@ def make_sim(
 
     def make(name: str = "scanner", role: str = "counter") -> SimDevice:
         user = make_user(role)
-        sim = SimDevice.register(client, username=user.username, password="correct-horse-battery",
-                                 name=name)  # fmt: skip
+        sim = SimDevice.register(
+            client, username=user.username, password="correct-horse-battery", name=name
+        )
         sim.pull_all()
         return sim
 

@@ -53,9 +53,9 @@ def start_receiver() -> Receiver:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length", "0")))
-            receiver.received.append(Received(
-                self.path, {k.lower(): v for k, v in self.headers.items()}, body
-            ))
+            receiver.received.append(
+                Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            )
             self.send_response(410 if self.path.endswith("/gone") else 201)
             self.send_header("content-length", "0")
             self.end_headers()
@@ -79,10 +79,14 @@ class BrowserSubscription:
         public = self.private_key.public_key().public_bytes(
             serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint
         )
-        return {"endpoint": self.endpoint, "expirationTime": None,
-                "keys": {"p256dh": b64(public), "auth": b64(self.auth)}}  # fmt: skip
+        return {
+            "endpoint": self.endpoint,
+            "expirationTime": None,
+            "keys": {"p256dh": b64(public), "auth": b64(self.auth)},
+        }
 
     def decrypt(self, body: bytes) -> dict[str, Any]:
-        plain = http_ece.decrypt(body, private_key=self.private_key, auth_secret=self.auth,
-                                 version="aes128gcm")  # fmt: skip
+        plain = http_ece.decrypt(
+            body, private_key=self.private_key, auth_secret=self.auth, version="aes128gcm"
+        )
         return dict(json.loads(plain))

@@ -45,17 +45,21 @@ def test_logins_failed_logins_users_and_role_changes_are_recorded(
 
 
 def test_setting_changes_are_recorded_at_start(
-    app_factory: Callable[[Settings], Starlette], settings: Settings, make_user: Callable[..., User],
-    login: Callable[..., None], client: TestClient,
-) -> None:  # fmt: skip
+    app_factory: Callable[[Settings], Starlette],
+    settings: Settings,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    client: TestClient,
+) -> None:
     make_user("admin", "root")
     client.__exit__(None, None, None)  # stop the first server
     changed = replace(settings, count_window_seconds=90, secret="a-new-signing-key")
     with TestClient(app_factory(changed)) as second:
         page = second.get("/login")
         token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        second.post("/login", data={"username": "root", "password": "correct-horse-battery",
-                                    "csrf": token})  # fmt: skip
+        second.post(
+            "/login", data={"username": "root", "password": "correct-horse-battery", "csrf": token}
+        )
         events = second.get("/api/audit", params={"event": "setting_changed"}).json()["events"]
     details = sorted(e["detail"] for e in events)
     assert len(details) == 2
@@ -78,8 +82,7 @@ def test_movements_and_resolutions_search_by_item_location_user_device_and_time(
     assert [e["what"] for e in _events(client, user=a.user, event="movement")] == [
         "pick 2 → applied"
     ]
-    assert {e["event"] for e in _events(client, user=a.user)} == {"movement", "login",
-                                                                  "user_added"}  # fmt: skip
+    assert {e["event"] for e in _events(client, user=a.user)} == {"movement", "login", "user_added"}
     assert len(_events(client, location="TOTE-1", event="movement")) == 1
     assert {e["user"] for e in _events(client, event="resolution")} == {supervisor.username}
     assert _events(client, since="2000-01-01", until="2000-12-31") == []

@@ -17,8 +17,12 @@ from server.users import User
 
 def _push_with_outbox(sim: SimDevice, pending: int, oldest: str | None) -> None:
     sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1")
-    body = {**sim.envelope(sim.outbox), "app_version": "1.4.2", "pending": pending,
-            "oldest_pending_at": oldest}  # fmt: skip
+    body = {
+        **sim.envelope(sim.outbox),
+        "app_version": "1.4.2",
+        "pending": pending,
+        "oldest_pending_at": oldest,
+    }
     res = sim.http.post("/api/sync/push", json=body, headers=sim.headers)
     assert res.status_code == 200, res.text
     sim.outbox.clear()
@@ -33,8 +37,11 @@ def test_the_fleet_shows_each_device_and_silent_ones_with_work_stand_out(
     _push_with_outbox(busy, 0, None)
     # the quiet one last pushed five hours ago, and still has 12 waiting
     five_hours_ago = iso(utcnow() - timedelta(hours=5))
-    store.write(lambda c: c.execute("UPDATE devices SET last_push_at = ? WHERE id = ?",
-                                    (five_hours_ago, quiet.device_id)))  # fmt: skip
+    store.write(
+        lambda c: c.execute(
+            "UPDATE devices SET last_push_at = ? WHERE id = ?", (five_hours_ago, quiet.device_id)
+        )
+    )
     res = client.get("/api/devices")
     assert res.status_code == 200
     devices = res.json()["devices"]
@@ -60,12 +67,18 @@ def test_revoke_a_device_then_it_gets_403(
     assert done.status_code == 200
     sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1")
     assert sim.push_raw(sim.outbox).status_code == 403
-    pulled = client.post("/api/sync/pull", headers=sim.headers,
-                         json={"protocol": 1, "device_id": sim.device_id, "cursor": None})  # fmt: skip
+    pulled = client.post(
+        "/api/sync/pull",
+        headers=sim.headers,
+        json={"protocol": 1, "device_id": sim.device_id, "cursor": None},
+    )
     assert pulled.status_code == 403
-    assert client.get("/api/stock", params={"item": "SKU-1", "location": "A-01"}).json()[
-        "stock"
-    ][0]["on_hand"] == 100
+    assert (
+        client.get("/api/stock", params={"item": "SKU-1", "location": "A-01"}).json()["stock"][0][
+            "on_hand"
+        ]
+        == 100
+    )
     [event] = client.get("/api/audit", params={"event": "device_revoked"}).json()["events"]
     assert event["user"] == supervisor.username and "lost on dock 2" in event["detail"]
 

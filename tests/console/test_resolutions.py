@@ -32,8 +32,12 @@ def test_accept_a_held_count_posts_it_and_the_device_sees_it_on_its_next_pull(
     count = _held_count(sim, 60)
     row = only_conflict(client)
     assert (row["code"], row["item"], row["location"], row["user"], row["held"]) == (
-        "COUNT_VARIANCE", "SKU-1", "A-01", sim.user, True,
-    )  # fmt: skip
+        "COUNT_VARIANCE",
+        "SKU-1",
+        "A-01",
+        sim.user,
+        True,
+    )
     assert row["device"] == "scanner" and row["age_seconds"] >= 0
     assert stock(client, "SKU-1", "A-01") == 100  # held: nothing posted yet
 
@@ -43,8 +47,10 @@ def test_accept_a_held_count_posts_it_and_the_device_sees_it_on_its_next_pull(
     assert done.status_code == 201, done.text
     body = done.json()
     assert (body["by"], body["reason"], body["movement_state"]) == (
-        supervisor.username, "bin checked", "applied",
-    )  # fmt: skip
+        supervisor.username,
+        "bin checked",
+        "applied",
+    )
     assert (body["book"], body["variance"]) == (100, -40)
     assert stock(client, "SKU-1", "A-01") == 60
 
@@ -114,9 +120,11 @@ def test_void_a_flagged_pick_writes_compensating_entries(
     assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (100, 0)
     ledger = client.get(f"/api/movements/{pick['id']}").json()["ledger"]
     assert sorted((e["entry"], e["location"], e["qty"]) for e in ledger) == [
-        ("pick", "A-01", -150), ("pick", "TOTE-1", 150),
-        ("void", "A-01", 150), ("void", "TOTE-1", -150),
-    ]  # fmt: skip
+        ("pick", "A-01", -150),
+        ("pick", "TOTE-1", 150),
+        ("void", "A-01", 150),
+        ("void", "TOTE-1", -150),
+    ]
     assert _result_for(sim, pick["id"])["outcome"] == "voided"
     assert store.read(verify) == []
 
@@ -250,10 +258,20 @@ def test_pickers_and_counters_cannot_resolve(
 def test_reallocate_an_overpick_puts_the_extra_units_back(
     client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
 ) -> None:
-    ship_to = {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
-               "country": "GB"}  # fmt: skip
-    body = {"channel": "shop", "external_ref": "R-1", "customer": "Ada", "ship_to": ship_to,
-            "lines": [{"item": "SKU-1", "qty": 30}]}  # fmt: skip
+    ship_to = {
+        "name": "Ada",
+        "line1": "1 Dock Road",
+        "city": "Leeds",
+        "postcode": "LS1 1AA",
+        "country": "GB",
+    }
+    body = {
+        "channel": "shop",
+        "external_ref": "R-1",
+        "customer": "Ada",
+        "ship_to": ship_to,
+        "lines": [{"item": "SKU-1", "qty": 30}],
+    }
     made = client.post("/api/orders", json=body).json()
     line = made["lines"][0]["line"]
     ref = {"order_line": line, "task": None, "rma": None, "count_task": None}

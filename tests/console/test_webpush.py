@@ -39,9 +39,12 @@ def _subscriptions(store: Store) -> list[str]:
 
 
 def test_new_conflicts_make_one_push_per_interval_decrypted_at_the_receiver(
-    client: TestClient, app: Starlette, make_sim: Callable[..., SimDevice], supervisor: User,
+    client: TestClient,
+    app: Starlette,
+    make_sim: Callable[..., SimDevice],
+    supervisor: User,
     receiver: Receiver,
-) -> None:  # fmt: skip
+) -> None:
     key = client.get("/api/push/vapid-public-key").json()["public_key"]
     sub = _subscribe(client, receiver, "sup-tablet")
     sim = make_sim()
@@ -65,9 +68,13 @@ def test_new_conflicts_make_one_push_per_interval_decrypted_at_the_receiver(
 
 
 def test_a_subscription_answering_410_is_removed(
-    client: TestClient, app: Starlette, make_sim: Callable[..., SimDevice], supervisor: User,
-    receiver: Receiver, store: Store,
-) -> None:  # fmt: skip
+    client: TestClient,
+    app: Starlette,
+    make_sim: Callable[..., SimDevice],
+    supervisor: User,
+    receiver: Receiver,
+    store: Store,
+) -> None:
     _subscribe(client, receiver, "gone")
     kept = _subscribe(client, receiver, "kept")
     sim = make_sim()
@@ -80,9 +87,13 @@ def test_a_subscription_answering_410_is_removed(
 
 
 def test_silent_devices_with_work_pending_are_pushed_once(
-    client: TestClient, app: Starlette, make_sim: Callable[..., SimDevice], supervisor: User,
-    receiver: Receiver, store: Store,
-) -> None:  # fmt: skip
+    client: TestClient,
+    app: Starlette,
+    make_sim: Callable[..., SimDevice],
+    supervisor: User,
+    receiver: Receiver,
+    store: Store,
+) -> None:
     sub = _subscribe(client, receiver, "sup")
     sim = make_sim("handheld-3", "picker")
     sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1")
@@ -90,8 +101,12 @@ def test_silent_devices_with_work_pending_are_pushed_once(
     assert client.post("/api/sync/push", json=body, headers=sim.headers).status_code == 200
     app.state.push_sender.run_once()  # not silent yet
     assert receiver.received == []
-    store.write(lambda c: c.execute("UPDATE devices SET last_push_at = ? WHERE id = ?",
-                                    (iso(utcnow() - timedelta(hours=5)), sim.device_id)))  # fmt: skip
+    store.write(
+        lambda c: c.execute(
+            "UPDATE devices SET last_push_at = ? WHERE id = ?",
+            (iso(utcnow() - timedelta(hours=5)), sim.device_id),
+        )
+    )
     app.state.push_sender.run_once()
     [got] = receiver.received
     payload = sub.decrypt(got.body)
@@ -102,25 +117,43 @@ def test_silent_devices_with_work_pending_are_pushed_once(
 
 
 def test_a_picker_is_pushed_when_a_pick_list_is_assigned(
-    client: TestClient, app: Starlette, make_user: Callable[..., User],
-    login: Callable[..., None], warehouse: Store, receiver: Receiver,
-) -> None:  # fmt: skip
+    client: TestClient,
+    app: Starlette,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    warehouse: Store,
+    receiver: Receiver,
+) -> None:
     picker = make_user("picker", "pia")
     login("pia")
     sub = _subscribe(client, receiver, "pia-phone")
     client.cookies.clear()
     login(make_user("supervisor").username)
-    ship_to = {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
-               "country": "GB"}  # fmt: skip
-    order = {"channel": "shop", "external_ref": "W-9", "customer": "Ada", "ship_to": ship_to,
-             "lines": [{"item": "SKU-1", "qty": 3}]}  # fmt: skip
+    ship_to = {
+        "name": "Ada",
+        "line1": "1 Dock Road",
+        "city": "Leeds",
+        "postcode": "LS1 1AA",
+        "country": "GB",
+    }
+    order = {
+        "channel": "shop",
+        "external_ref": "W-9",
+        "customer": "Ada",
+        "ship_to": ship_to,
+        "lines": [{"item": "SKU-1", "qty": 3}],
+    }
     assert client.post("/api/orders", json=order).status_code == 201
     [pick_list] = client.post("/api/waves", json={}).json()["pick_lists"]
     app.state.push_sender.run_once()  # a list made but given to no one
     assert receiver.received == []
     number = pick_list
-    assert client.post(f"/api/pick-lists/{number}/assign",
-                       json={"username": picker.username}).status_code == 200  # fmt: skip
+    assert (
+        client.post(
+            f"/api/pick-lists/{number}/assign", json={"username": picker.username}
+        ).status_code
+        == 200
+    )
     app.state.push_sender.run_once()
     [got] = receiver.received
     assert got.path == "/push/pia-phone"
@@ -129,21 +162,28 @@ def test_a_picker_is_pushed_when_a_pick_list_is_assigned(
 
 
 def test_the_lifespan_sends_in_the_background(
-    app_factory: Callable[[Settings], Starlette], settings: Settings,
-    make_user: Callable[..., User], login: Callable[..., None], receiver: Receiver,
-    store: Store, client: TestClient,
-) -> None:  # fmt: skip
+    app_factory: Callable[[Settings], Starlette],
+    settings: Settings,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    receiver: Receiver,
+    store: Store,
+    client: TestClient,
+) -> None:
     make_user("supervisor", "sue")
     client.__exit__(None, None, None)
     with TestClient(app_factory(replace(settings, push_interval_seconds=1))) as live:
         page = live.get("/login")
         token = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
-        live.post("/login", data={"username": "sue", "password": "correct-horse-battery",
-                                  "csrf": token})  # fmt: skip
+        live.post(
+            "/login", data={"username": "sue", "password": "correct-horse-battery", "csrf": token}
+        )
         sub = BrowserSubscription(f"{receiver.base}/push/sue")
         assert live.post("/api/push/subscriptions", json=sub.as_json()).status_code == 201
-        register = live.post("/api/devices", json={"name": "d", "username": "sue",
-                                                   "password": "correct-horse-battery"})  # fmt: skip
+        register = live.post(
+            "/api/devices",
+            json={"name": "d", "username": "sue", "password": "correct-horse-battery"},
+        )
         creds = register.json()
         sim = SimDevice(live, creds["device_id"], creds["token"], creds["epoch"], user="sue")
         sim.record("receive", "NO-SUCH-ITEM", 1, to="DOCK")
@@ -157,10 +197,13 @@ def test_the_lifespan_sends_in_the_background(
 
 def test_subscriptions_are_checked(client: TestClient, logged_in: Callable[..., User]) -> None:
     logged_in("picker")
-    bad = client.post("/api/push/subscriptions",
-                      json={"endpoint": "ftp://x", "keys": {"p256dh": "AA", "auth": "AA"}})  # fmt: skip
+    bad = client.post(
+        "/api/push/subscriptions",
+        json={"endpoint": "ftp://x", "keys": {"p256dh": "AA", "auth": "AA"}},
+    )
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_request"
-    short = client.post("/api/push/subscriptions",
-                        json={"endpoint": "https://push.example/1",
-                              "keys": {"p256dh": "AAAA", "auth": "AAAA"}})  # fmt: skip
+    short = client.post(
+        "/api/push/subscriptions",
+        json={"endpoint": "https://push.example/1", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
+    )
     assert short.status_code == 400 and "65 bytes" in short.json()["message"]
