@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conftest import only_conflict, stock
+from conftest import stock
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
