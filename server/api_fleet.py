@@ -57,6 +57,6 @@ async def revoke_view(request: Request) -> Response:
 
 
 routes = [
-    Route("/api/devices", fleet_view, methods=["GET"], name="fleet"),
+    Route("/api/fleet", fleet_view, methods=["GET"], name="fleet"),
     Route("/api/devices/{device_id}/revoke", revoke_view, methods=["POST"], name="revoke_device"),
 ]

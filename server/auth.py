@@ -26,7 +26,9 @@ page forms carry a CSRF token kept in the session.
 from __future__ import annotations
 
 import functools
+import logging
 import secrets
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -42,6 +44,7 @@ from server.errors import Forbidden, UnsupportedMediaType, is_api
 from server.settings import Settings
 from server.users import User, check_password, get_user
 from sync.audit import record
+from sync.db import is_transient
 from sync.devices import authenticate
 from sync.errors import AuthError
 from sync.kinds import ROLES
@@ -64,6 +67,8 @@ __all__ = [
     "safe_next",
     "session_middleware",
 ]
+
+log = logging.getLogger("shelfsync.auth")
 
 ANY_ROLE: tuple[str, ...] = tuple(ROLES)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -166,13 +171,18 @@ async def password_user(request: Request, username: object, password: object) ->
         throttle.failed(username, address)
     else:
         throttle.succeeded(username)
-    await request.app.state.store.awrite(
-        record,
-        "login_failed" if user is None else "login",
-        username=username[:50] if isinstance(username, str) else None,
-        address=address,
-        detail={"via": request.url.path},
-    )
+    try:
+        await request.app.state.store.awrite(
+            record,
+            "login_failed" if user is None else "login",
+            username=username[:50] if isinstance(username, str) else None,
+            address=address,
+            detail={"via": request.url.path},
+        )
+    except sqlite3.OperationalError as exc:  # the database is busy: the answer stands
+        if not is_transient(exc):
+            raise
+        log.warning("login of %r not audited: %s", username, exc)
     return user
 
 

@@ -48,7 +48,7 @@ GUARDED = {
     ("GET", "/api/conflicts/{conflict_id}"): MANAGERS,
     ("POST", "/api/conflicts/{conflict_id}/resolve"): MANAGERS,
     ("POST", "/api/conflicts/bulk-accept"): MANAGERS,
-    ("GET", "/api/devices"): MANAGERS,
+    ("GET", "/api/fleet"): MANAGERS,
     ("POST", "/api/devices/{device_id}/revoke"): MANAGERS,
     ("GET", "/api/audit"): MANAGERS,
     ("GET", "/api/audit.csv"): MANAGERS,

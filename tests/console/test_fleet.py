@@ -42,7 +42,7 @@ def test_the_fleet_shows_each_device_and_silent_ones_with_work_stand_out(
             "UPDATE devices SET last_push_at = ? WHERE id = ?", (five_hours_ago, quiet.device_id)
         )
     )
-    res = client.get("/api/devices")
+    res = client.get("/api/fleet")
     assert res.status_code == 200
     devices = res.json()["devices"]
     first = devices[0]
