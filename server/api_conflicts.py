@@ -17,11 +17,12 @@ from server.auth import allow
 from sync.bulk_accept import bulk_accept
 from sync.conflicts import ConflictFilter, conflict_detail, list_conflicts, parse_conflict_id
 from sync.errors import InvalidRequest
+from sync.kinds import MANAGER_ROLES
 from sync.resolutions import ResolutionRequest, resolve
 
 __all__ = ["routes", "MANAGERS"]
 
-MANAGERS = ("supervisor", "admin")
+MANAGERS = MANAGER_ROLES
 
 
 @allow(*MANAGERS)

@@ -14,10 +14,11 @@ from sync.audit import record
 from sync.devices import revoke_device
 from sync.errors import InvalidRequest
 from sync.fleet import list_devices
+from sync.kinds import MANAGER_ROLES
 
 __all__ = ["routes", "revoke_and_record"]
 
-MANAGERS = ("supervisor", "admin")
+MANAGERS = MANAGER_ROLES
 
 
 def revoke_and_record(

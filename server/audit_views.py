@@ -13,10 +13,11 @@ from server.api_common import json_response
 from server.auth import allow
 from sync.audit import CSV_COLUMNS, AuditFilter, search
 from sync.dashboard import dashboard
+from sync.kinds import MANAGER_ROLES
 
 __all__ = ["routes", "audit_csv"]
 
-MANAGERS = ("supervisor", "admin")
+MANAGERS = MANAGER_ROLES
 
 
 def audit_csv(rows: list[dict[str, object]]) -> str:

@@ -30,12 +30,12 @@ from sync.dashboard import dashboard
 from sync.devices import create_enrolment_code
 from sync.errors import ShelfsyncError
 from sync.fleet import list_devices
-from sync.kinds import CONFLICT_CODES, HOLD_CODES
+from sync.kinds import CONFLICT_CODES, HOLD_CODES, MANAGER_ROLES
 from sync.resolutions import ACTIONS, ResolutionRequest, resolve
 
 __all__ = ["routes"]
 
-MANAGERS = ("supervisor", "admin")
+MANAGERS = MANAGER_ROLES
 CODES = tuple(dict.fromkeys((*HOLD_CODES, *CONFLICT_CODES)))
 
 

@@ -19,6 +19,7 @@ __all__ = [
     "LOCATION_KINDS",
     "VIRTUAL_LOCATIONS",
     "ROLES",
+    "MANAGER_ROLES",
     "TRACKING_MODES",
     "LOT_STATUSES",
     "ORDER_STATUSES",
@@ -97,6 +98,8 @@ VIRTUAL_LOCATIONS: Final = {
 }
 
 ROLES: Final = ("picker", "counter", "supervisor", "admin")
+# Who decides: resolves conflicts, revokes devices, reads the audit.
+MANAGER_ROLES: Final = ("supervisor", "admin")
 
 TRACKING_MODES: Final = ("none", "lot", "serial")
 

@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 from .clock import iso_now
 from .errors import InvalidRequest
 from .fleet import silent_devices
+from .kinds import MANAGER_ROLES
 from .meta import get_meta, set_meta
 
 __all__ = [
@@ -34,10 +35,7 @@ __all__ = [
     "delete_subscription",
     "subscriptions_for",
     "collect_notices",
-    "MANAGER_ROLES",
 ]
-
-MANAGER_ROLES = ("supervisor", "admin")
 
 
 @dataclass(frozen=True)
@@ -108,7 +106,7 @@ def _managers(conn: sqlite3.Connection) -> tuple[str, ...]:
     return tuple(
         r[0]
         for r in conn.execute(
-            "SELECT username FROM users WHERE active = 1 AND role IN ('supervisor', 'admin')"
+            "SELECT username FROM users WHERE active = 1 AND role IN (?, ?)", MANAGER_ROLES
         )
     )
 

@@ -38,20 +38,3 @@ def sim(make_sim: Callable[..., SimDevice]) -> SimDevice:
 @pytest.fixture
 def supervisor(warehouse: Store, logged_in: Callable[..., User]) -> User:
     return logged_in("supervisor")
-
-
-def stock(client: TestClient, item: str, location: str) -> int:
-    res = client.get("/api/stock", params={"item": item, "location": location})
-    assert res.status_code == 200, res.text
-    return sum(row["on_hand"] for row in res.json()["stock"])
-
-
-def only_conflict(client: TestClient, **filters: str) -> dict[str, Any]:
-    res = client.get("/api/conflicts", params=filters)
-    assert res.status_code == 200, res.text
-    [row] = res.json()["conflicts"]
-    return dict(row)
-
-
-def resolve(client: TestClient, conflict: str, **body: Any) -> Any:
-    return client.post(f"/api/conflicts/{conflict}/resolve", json=body)

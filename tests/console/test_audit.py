@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 import pytest
-from conftest import only_conflict, resolve
+from consolecalls import only_conflict, resolve
 from devicesim import SimDevice
 from starlette.applications import Starlette
 from starlette.testclient import TestClient

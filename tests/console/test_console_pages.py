@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from conftest import stock
+from consolecalls import stock
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 

@@ -37,8 +37,11 @@ def test_filters_by_code_item_location_device_user_and_age(
     assert _codes(client, user=a.user) == ["NEGATIVE_STOCK"]
     assert _codes(client, older_than_minutes="30") == []
     an_hour_ago = iso(utcnow() - timedelta(hours=1))
-    store.write(lambda c: c.execute("UPDATE conflicts SET created_at = ? WHERE code = 'UNKNOWN_ITEM'",
-                                    (an_hour_ago,)))  # fmt: skip
+    store.write(
+        lambda c: c.execute(
+            "UPDATE conflicts SET created_at = ? WHERE code = 'UNKNOWN_ITEM'", (an_hour_ago,)
+        )
+    )
     assert _codes(client, older_than_minutes="30") == ["UNKNOWN_ITEM"]
     bad = client.get("/api/conflicts", params={"state": "maybe", "limit": "0"})
     assert bad.status_code == 400 and len(bad.json()["errors"]) == 2
@@ -61,7 +64,7 @@ def test_held_first_then_value_at_stake_then_oldest(
         ("NEGATIVE_STOCK", "A-01", False, 540.0),
     ]
     oldest = client.get("/api/conflicts", params={"sort": "oldest"}).json()["conflicts"]
-    assert [r["code"] for r in oldest][0] == "NEGATIVE_STOCK"
+    assert oldest[0]["code"] == "NEGATIVE_STOCK"
 
 
 def test_detail_shows_the_movement_its_basis_the_ledger_around_it_and_stock(

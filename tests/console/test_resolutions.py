@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from conftest import only_conflict, resolve, stock
+from consolecalls import only_conflict, order_body, resolve, stock
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
@@ -258,21 +258,7 @@ def test_pickers_and_counters_cannot_resolve(
 def test_reallocate_an_overpick_puts_the_extra_units_back(
     client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
 ) -> None:
-    ship_to = {
-        "name": "Ada",
-        "line1": "1 Dock Road",
-        "city": "Leeds",
-        "postcode": "LS1 1AA",
-        "country": "GB",
-    }
-    body = {
-        "channel": "shop",
-        "external_ref": "R-1",
-        "customer": "Ada",
-        "ship_to": ship_to,
-        "lines": [{"item": "SKU-1", "qty": 30}],
-    }
-    made = client.post("/api/orders", json=body).json()
+    made = client.post("/api/orders", json=order_body("R-1", "SKU-1", 30)).json()
     line = made["lines"][0]["line"]
     ref = {"order_line": line, "task": None, "rma": None, "count_task": None}
     ana, bob = make_sim("ana", "picker"), make_sim("bob", "picker")

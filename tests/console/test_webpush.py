@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 import pytest
+from consolecalls import order_body
 from devicesim import SimDevice, iso, utcnow
 from pushreceiver import BrowserSubscription, Receiver, start_receiver
 from starlette.applications import Starlette
@@ -129,21 +130,7 @@ def test_a_picker_is_pushed_when_a_pick_list_is_assigned(
     sub = _subscribe(client, receiver, "pia-phone")
     client.cookies.clear()
     login(make_user("supervisor").username)
-    ship_to = {
-        "name": "Ada",
-        "line1": "1 Dock Road",
-        "city": "Leeds",
-        "postcode": "LS1 1AA",
-        "country": "GB",
-    }
-    order = {
-        "channel": "shop",
-        "external_ref": "W-9",
-        "customer": "Ada",
-        "ship_to": ship_to,
-        "lines": [{"item": "SKU-1", "qty": 3}],
-    }
-    assert client.post("/api/orders", json=order).status_code == 201
+    assert client.post("/api/orders", json=order_body("W-9", "SKU-1", 3)).status_code == 201
     [pick_list] = client.post("/api/waves", json={}).json()["pick_lists"]
     app.state.push_sender.run_once()  # a list made but given to no one
     assert receiver.received == []
