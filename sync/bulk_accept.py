@@ -10,6 +10,7 @@ value it by) — is skipped with the reason, and the others still commit.
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import replace
 from typing import Any
 
 from .conflicts import parse_conflict_id
@@ -49,7 +50,7 @@ def bulk_accept(
                 {"action": "accept", "reason": reason, "id": f"{batch_id}:c-{number}"},
                 by_user,
             )
-            request = ResolutionRequest(**{**request.__dict__, "max_value": max_value})
+            request = replace(request, max_value=max_value)
             conn.execute("SAVEPOINT bulk_accept")
             try:
                 accepted.append(resolve_within(conn, request, rules))

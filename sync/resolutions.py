@@ -30,88 +30,30 @@ resolved answers ``Conflict`` naming who resolved it.
 from __future__ import annotations
 
 import json
-import re
 import sqlite3
-import uuid
-from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import add_barcode, catalog_for
+from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
-from .local import post_local_within
 from .meta import next_server_seq
 from .resolution_postings import post_copy, post_held_count, void_postings
+from .resolution_request import ACTIONS, ResolutionRequest
+from .resolution_steps import (
+    adjust_to,
+    code_of,
+    lot_fields,
+    map_name,
+    post_server,
+    request_recount,
+    sku_of,
+)
 from .rules import Rules
 
 __all__ = ["ACTIONS", "ResolutionRequest", "resolve", "resolve_within", "stored_resolution"]
 
-ACTIONS = ("accept", "accept_counted_now", "edit", "void", "recount", "map", "reallocate")
 _COUNT_HOLDS = ("COUNT_VARIANCE", "COUNT_AMBIGUOUS", "COUNT_DISAGREEMENT")
-_ID = re.compile(r"[A-Za-z0-9._:-]{8,80}")
-
-
-@dataclass(frozen=True)
-class ResolutionRequest:
-    conflict_id: int
-    action: str
-    reason: str
-    by_user: str
-    id: str = field(default_factory=lambda: str(uuid.uuid4()))
-    counted: int | None = None  # edit of a held count
-    qty: int | None = None  # edit of a posted movement; units to reallocate
-    item: str | None = None  # map: the SKU an unknown barcode belongs to
-    location: str | None = None  # map: the known location; reallocate: where to
-    pack_qty: int = 1  # map: units the mapped barcode stands for
-    assign_to: str | None = None  # recount: who should count
-    max_value: float | None = None  # accept of a count: refuse a variance worth more
-
-    @classmethod
-    def from_json(cls, conflict_id: int, body: dict[str, Any], by_user: str) -> ResolutionRequest:
-        errors = []
-        action = body.get("action")
-        if action not in ACTIONS:
-            errors.append(f"action: one of {', '.join(ACTIONS)}")
-        reason = body.get("reason")
-        if not isinstance(reason, str) or not reason.strip():
-            errors.append("reason: say why (it is kept with the resolution)")
-        elif len(reason) > 500:
-            errors.append("reason: at most 500 characters")
-        given_id = body.get("id")
-        if given_id is not None and (not isinstance(given_id, str) or not _ID.fullmatch(given_id)):
-            errors.append("id: 8 to 80 letters, digits or . _ : - (e.g. a UUID)")
-        numbers: dict[str, int | None] = {}
-        for name, least in (("counted", 0), ("qty", 1), ("pack_qty", 1)):
-            value = body.get(name)
-            if value is not None and (
-                not isinstance(value, int) or isinstance(value, bool) or value < least
-            ):
-                errors.append(f"{name}: a whole number >= {least}")
-                value = None
-            numbers[name] = value
-        texts: dict[str, str | None] = {}
-        for name in ("item", "location", "assign_to"):
-            value = body.get(name)
-            if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 100):
-                errors.append(f"{name}: a code of at most 100 characters")
-                value = None
-            texts[name] = value.strip() if isinstance(value, str) else None
-        if errors:
-            raise InvalidRequest("; ".join(errors), errors)
-        return cls(
-            conflict_id,
-            str(action),
-            str(reason).strip(),
-            by_user,
-            given_id or str(uuid.uuid4()),
-            counted=numbers["counted"],
-            qty=numbers["qty"],
-            pack_qty=numbers["pack_qty"] or 1,
-            item=texts["item"],
-            location=texts["location"],
-            assign_to=texts["assign_to"],
-        )
 
 
 def stored_resolution(conn: sqlite3.Connection, resolution_id: str) -> dict[str, Any] | None:
@@ -139,8 +81,14 @@ def stored_resolution(conn: sqlite3.Connection, resolution_id: str) -> dict[str,
 
 def resolve(conn: sqlite3.Connection, request: ResolutionRequest, rules: Rules) -> dict[str, Any]:
     """Resolve one conflict, as one write transaction."""
-    with write_transaction(conn):
-        return resolve_within(conn, request, rules)
+    try:
+        with write_transaction(conn):
+            return resolve_within(conn, request, rules)
+    except BaseException:
+        # A rolled-back map may have taught this process's catalog a barcode
+        # the database no longer has: read it afresh next time.
+        catalog_for(conn).version = ("", -1)
+        raise
 
 
 def resolve_within(
@@ -235,7 +183,7 @@ def _act(
     if req.action == "accept_counted_now":
         if not is_count_hold:
             raise InvalidRequest("accept_counted_now is for a held count")
-        detail.update(_adjust_to(conn, movement, movement["units"], req, why, rules, posted))
+        detail.update(adjust_to(conn, movement, movement["units"], req, why, rules, posted))
         return "superseded", detail, True
     if req.action == "edit":
         if is_count_hold:
@@ -251,7 +199,7 @@ def _act(
         if req.qty is None and req.location is None:
             raise InvalidRequest("qty: the corrected quantity (or location: the corrected bin)")
         detail["void_seq"] = void_postings(conn, movement, rules)
-        changes: dict[str, Any] = {"item": _sku(conn, movement)}
+        changes: dict[str, Any] = {"item": sku_of(conn, movement)}
         changes["qty"] = req.qty if req.qty is not None else movement["units"]
         if req.location is not None:
             changes["from" if movement["from_id"] is not None else "to"] = req.location
@@ -264,12 +212,12 @@ def _act(
             detail["void_seq"] = void_postings(conn, movement, rules)
         return "voided", detail, True
     if req.action == "recount":
-        detail["count_task"] = _count_task(conn, conflict, movement, req)
+        detail["count_task"] = request_recount(conn, conflict, movement, req)
         return ("superseded" if held else state), detail, held
     if req.action == "map":
         if not held or code not in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
             raise InvalidRequest("map is for a movement held with UNKNOWN_ITEM or UNKNOWN_LOCATION")
-        detail.update(_map(conn, movement, code, req, copy))
+        detail.update(map_name(conn, movement, code, req, copy))
         return "superseded", detail, True
     # reallocate
     if code != "OVERPICK":
@@ -277,16 +225,16 @@ def _act(
     if req.qty is None:
         raise InvalidRequest("qty: how many of the picked units go back")
     source = conn.execute("SELECT code FROM locations WHERE id = ?", (movement["to_id"],))
-    target = req.location or _code(conn, movement["from_id"])
-    [result] = _post(
+    target = req.location or code_of(conn, movement["from_id"])
+    [result] = post_server(
         conn,
         {
             "kind": "transfer",
-            "item": _sku(conn, movement),
+            "item": sku_of(conn, movement),
             "from": source.fetchone()[0],
             "to": target,
             "qty": req.qty,
-            **_lot_fields(conn, movement),
+            **lot_fields(conn, movement),
         },
         req,
         why,
@@ -294,124 +242,3 @@ def _act(
     )
     posted.append(result)
     return state, detail, False
-
-
-def _post(
-    conn: sqlite3.Connection, wire: dict[str, Any], req: ResolutionRequest, why: str, rules: Rules
-) -> list[str]:
-    results = post_local_within(conn, [{**wire, "note": why[:2000]}], user=req.by_user, rules=rules)
-    for result in results:
-        if result["outcome"] == "rejected":
-            raise InvalidRequest(f"cannot post that: {result['message']}")
-    return [r["id"] for r in results]
-
-
-def _sku(conn: sqlite3.Connection, movement: sqlite3.Row) -> str:
-    return str(
-        conn.execute("SELECT sku FROM items WHERE id = ?", (movement["item_id"],)).fetchone()[0]
-    )
-
-
-def _code(conn: sqlite3.Connection, location_id: int | None) -> str:
-    row = conn.execute("SELECT code FROM locations WHERE id = ?", (location_id,)).fetchone()
-    if row is None:
-        raise InvalidRequest("location: where the units go")
-    return str(row[0])
-
-
-def _lot_fields(conn: sqlite3.Connection, movement: sqlite3.Row) -> dict[str, Any]:
-    if not movement["lot"]:
-        return {}
-    tracking = conn.execute("SELECT tracking FROM items WHERE id = ?", (movement["item_id"],))
-    return {"serial" if tracking.fetchone()[0] == "serial" else "lot": movement["lot"]}
-
-
-def _adjust_to(
-    conn: sqlite3.Connection,
-    movement: sqlite3.Row,
-    counted: int,
-    req: ResolutionRequest,
-    why: str,
-    rules: Rules,
-    posted: list[str],
-) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT on_hand FROM stock WHERE item_id = ? AND location_id = ? AND lot = ?",
-        (movement["item_id"], movement["to_id"], movement["lot"]),
-    ).fetchone()
-    on_hand = 0 if row is None else int(row[0])
-    difference = counted - on_hand
-    if difference:
-        side = "to" if difference > 0 else "from"
-        wire = {
-            "kind": "adjust",
-            "item": _sku(conn, movement),
-            side: _code(conn, movement["to_id"]),
-            "qty": abs(difference),
-            "reason": why[:200],
-            **_lot_fields(conn, movement),
-        }
-        posted.extend(_post(conn, wire, req, why, rules))
-    return {"on_hand_before": on_hand, "counted": counted, "adjusted": difference}
-
-
-def _count_task(
-    conn: sqlite3.Connection, conflict: sqlite3.Row, movement: sqlite3.Row, req: ResolutionRequest
-) -> str:
-    location_id = conflict["location_id"] or movement["to_id"] or movement["from_id"]
-    if location_id is None:
-        raise InvalidRequest("recount: this conflict names no known location to count")
-    if (
-        req.assign_to is not None
-        and conn.execute(
-            "SELECT 1 FROM users WHERE username = ? AND active = 1", (req.assign_to,)
-        ).fetchone()
-        is None
-    ):
-        raise InvalidRequest(f"assign_to: no active user {req.assign_to!r}")
-    task_id = conn.execute(
-        "INSERT INTO count_tasks(kind, location_id, item_id, lot, blind, assigned_to, created_at,"
-        " created_by, server_seq) VALUES ('recount', ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
-        (
-            location_id,
-            conflict["item_id"] or movement["item_id"],
-            movement["lot"] or None,
-            req.assign_to,
-            iso_now(),
-            req.by_user,
-            next_server_seq(conn),
-        ),
-    ).fetchone()[0]
-    return f"CT-{task_id}"
-
-
-def _map(
-    conn: sqlite3.Connection,
-    movement: sqlite3.Row,
-    code: str,
-    req: ResolutionRequest,
-    copy: Any,
-) -> dict[str, Any]:
-    wire = json.loads(movement["payload"])
-    catalog = catalog_for(conn)
-    if code == "UNKNOWN_ITEM":
-        if not req.item:
-            raise InvalidRequest("item: the SKU the unknown barcode belongs to")
-        found = catalog.item(req.item)
-        if found is None:
-            raise InvalidRequest(f"item: no item {req.item}")
-        unknown = str(wire.get("item") or "")
-        add_barcode(conn, found[0].id, unknown, req.pack_qty)
-        copy({})
-        return {"mapped": {"barcode": unknown, "item": found[0].sku, "pack_qty": req.pack_qty}}
-    if not req.location:
-        raise InvalidRequest("location: the known location the unknown code stands for")
-    known = catalog.location(req.location)
-    if known is None or known.virtual:
-        raise InvalidRequest(f"location: no location {req.location}")
-    side = next(
-        (s for s in ("from", "to") if wire.get(s) and catalog.location(wire[s]) is None), None
-    )
-    changes = {side: known.code} if side else {}
-    copy(changes)
-    return {"mapped": {"location": wire.get(side) if side else None, "as": known.code}}
