@@ -1,0 +1,117 @@
+"""The supervisor console in a real Chromium: a held count resolved on a tablet.
+
+A counter's device (through the API) counts far less than the book; the
+supervisor finds the conflict in the inbox, accepts it with a reason, and the
+device sees the outcome on its next pull.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from playwright.sync_api import APIRequestContext, Page, expect
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+
+def _fullest_reserve_bin(db: Path) -> tuple[str, str, int]:
+    """(SKU, bin code, on hand) of the reserve bin holding the most of one untracked item."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        row = conn.execute(
+            "SELECT i.sku, l.code, s.on_hand FROM stock s JOIN items i ON i.id = s.item_id"
+            " JOIN locations l ON l.id = s.location_id"
+            " WHERE l.kind = 'reserve' AND i.tracking = 'none'"
+            " ORDER BY s.on_hand DESC, l.code LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    assert row is not None and row[2] >= 20, "the demo has no well-stocked reserve bin"
+    return row[0], row[1], int(row[2])
+
+
+def _post(api: APIRequestContext, url: str, body: dict[str, Any], token: str) -> Any:
+    answer = api.post(url, data=body, headers={"Authorization": f"Bearer {token}"})
+    assert answer.ok, answer.text()
+    return answer.json()
+
+
+def test_a_supervisor_resolves_a_held_count_on_a_tablet(
+    page: Page, live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    base = live_server.url
+    sku, bin_code, book = _fullest_reserve_bin(live_server.db)
+    api = page.context.request
+    device = api.post(
+        f"{base}/api/devices",
+        data={"name": "counter-tablet", "username": "counter", "password": "counter-demo"},
+    ).json()
+    token, device_id = device["token"], device["device_id"]
+
+    def pull(cursor: int | None) -> Any:
+        body = {"protocol": 1, "device_id": device_id, "cursor": cursor, "limit": 5000}
+        return _post(api, f"{base}/api/sync/pull", body, token)
+
+    pulled = pull(None)
+    while pulled["more"]:
+        pulled = pull(pulled["cursor"])
+    cursor = pulled["cursor"]
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    count = {
+        "id": str(uuid.uuid4()),
+        "seq": 1,
+        "kind": "count",
+        "user": "counter",
+        "recorded_at": now,
+        "basis": cursor,
+        "item": sku,
+        "to": bin_code,
+        "qty": book // 2,
+    }
+    pushed = _post(
+        api,
+        f"{base}/api/sync/push",
+        {
+            "protocol": 1,
+            "device_id": device_id,
+            "epoch": device["epoch"],
+            "device_time": now,
+            "movements": [count],
+        },
+        token,
+    )
+    assert pushed["results"][0]["outcome"] == "held"
+
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.goto(f"{base}/console/conflicts?item={sku}")
+    page.get_by_label("Username").fill("supervisor")
+    page.get_by_label("Password").fill("supervisor-demo")
+    page.get_by_role("button", name="Log in").click()
+    expect(page).to_have_url(re.compile(r"/console/conflicts"))
+    page.get_by_role("link", name=re.compile(r"COUNT_VARIANCE")).first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("COUNT_VARIANCE")
+    expect(page.locator(".facts")).to_contain_text(f"before {book}")
+    page.get_by_label("Action").select_option("accept")
+    page.get_by_label("Reason (kept with the resolution)").fill("half the pallet went to B")
+    page.get_by_role("button", name="Resolve").click()
+    expect(page.get_by_role("status")).to_contain_text("Resolved: accept.")
+    expect(page.locator(".facts")).to_contain_text(f"now {book // 2}")
+
+    results = pull(cursor)
+    [mine] = [r for r in results["changes"]["results"] if r["id"] == count["id"]]
+    assert mine["outcome"] == "applied"
+    assert [(r["action"], r["by"]) for r in mine["resolutions"]] == [("accept", "supervisor")]
+    stock = {r["location"]: r["on_hand"] for r in results["changes"]["stock"] if r["item"] == sku}
+    assert stock[bin_code] == book // 2
+
+    screenshots = request.config.rootpath / "test-results"
+    screenshots.mkdir(exist_ok=True)
+    page.goto(f"{base}/console")
+    page.screenshot(path=str(screenshots / "console-dashboard.png"), full_page=True)
