@@ -57,8 +57,10 @@ class ConflictFilter:
         older = limit = None
         try:
             older = int(clean["older_than_minutes"]) if "older_than_minutes" in clean else None
+            if older is not None and older < 0:
+                raise ValueError
         except ValueError:
-            errors.append("older_than_minutes: a whole number of minutes")
+            errors.append("older_than_minutes: a whole number of minutes, 0 or more")
         try:
             limit = int(clean.get("limit", "200"))
             if not 1 <= limit <= 1000:
