@@ -140,32 +140,24 @@ FROM audit_log a LEFT JOIN devices d ON d.id = a.device_id
 
 def search(conn: sqlite3.Connection, where: AuditFilter) -> list[dict[str, Any]]:
     """Audit events matching every filter given, newest first."""
-    clauses, params = [], []
-    if where.event:
-        clauses.append("event = ?")
-        params.append(where.event)
-    if where.item:
-        clauses.append("item = ?")
-        params.append(where.item)
-    if where.location:
-        clauses.append("(location = ? OR from_code = ? OR to_code = ?)")
-        params += [where.location] * 3
-    if where.user:
-        clauses.append("user = ?")
-        params.append(where.user)
-    if where.device:
-        clauses.append("(device_id = ? OR device = ?)")
-        params += [where.device] * 2
-    if where.since:
-        clauses.append("at >= ?")
-        params.append(where.since)
-    if where.until:
-        clauses.append("at <= ?")
-        params.append(where.until)
+    clauses: list[str] = []
+    params: list[object] = []
+    for condition, value in (
+        ("event = ?1", where.event),
+        ("item = ?1", where.item),
+        ("(location = ?1 OR from_code = ?1 OR to_code = ?1)", where.location),
+        ("user = ?1", where.user),
+        ("(device_id = ?1 OR device = ?1)", where.device),
+        ("at >= ?1", where.since),
+        ("at <= ?1", where.until),
+    ):
+        if value:
+            clauses.append(condition.replace("?1", f"?{len(params) + 1}"))
+            params.append(value)
     sql = (
         f"SELECT * FROM ({_MOVEMENTS} UNION ALL {_RESOLUTIONS} UNION ALL {_LOG})"
         + (" WHERE " + " AND ".join(clauses) if clauses else "")
-        + " ORDER BY at DESC LIMIT ?"
+        + f" ORDER BY at DESC LIMIT ?{len(params) + 1}"
     )
     return [
         {
