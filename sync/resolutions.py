@@ -148,6 +148,18 @@ def resolve_within(
     return {**stored, "replayed": False}
 
 
+def _check_voidable(movement: sqlite3.Row, done: str) -> None:
+    """A posted movement whose effects reach beyond the ledger cannot be undone here."""
+    if movement["kind"] == "count":
+        raise InvalidRequest(f"a posted count is corrected by a new count, not {done}")
+    ref = json.loads(movement["payload"]).get("ref") or {}
+    if movement["kind"] == "pick" and ref.get("order_line"):
+        raise InvalidRequest(
+            f"this pick counted against order line {ref['order_line']}, so it is not {done}"
+            " here: reallocate the units (OVERPICK) or accept"
+        )
+
+
 def _act(
     conn: sqlite3.Connection,
     req: ResolutionRequest,
@@ -194,8 +206,7 @@ def _act(
             return "edited", detail, True
         if held:
             raise InvalidRequest(f"{code}: map the unknown name first (action map)")
-        if movement["kind"] == "count":
-            raise InvalidRequest("a posted count is corrected by a new count, not edited")
+        _check_voidable(movement, "edited")
         if req.qty is None and req.location is None:
             raise InvalidRequest("qty: the corrected quantity (or location: the corrected bin)")
         detail["void_seq"] = void_postings(conn, movement, rules)
@@ -207,8 +218,7 @@ def _act(
         return "edited", detail, True
     if req.action == "void":
         if not held:
-            if movement["kind"] == "count":
-                raise InvalidRequest("a posted count is corrected by a new count, not voided")
+            _check_voidable(movement, "voided")
             detail["void_seq"] = void_postings(conn, movement, rules)
         return "voided", detail, True
     if req.action == "recount":

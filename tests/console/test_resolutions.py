@@ -268,6 +268,8 @@ def test_reallocate_an_overpick_puts_the_extra_units_back(
     assert bob.push()["results"][0]["outcome"] == "flagged"
     row = only_conflict(client, code="OVERPICK")
     assert row["user"] == bob.user
+    refused = resolve(client, row["id"], action="void", reason="undo")
+    assert refused.status_code == 400 and line in refused.json()["message"]
     done = resolve(client, row["id"], action="reallocate", reason="back to the bin", qty=30)
     assert done.status_code == 201, done.text
     assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (70, 30)
