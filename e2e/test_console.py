@@ -95,11 +95,15 @@ def test_a_supervisor_resolves_a_held_count_on_a_tablet(
     page.get_by_label("Password").fill("supervisor-demo")
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(r"/console/conflicts"))
+    screenshots = request.config.rootpath / "test-results"
+    screenshots.mkdir(exist_ok=True)
+    page.screenshot(path=str(screenshots / "console-inbox.png"), full_page=True)
     page.get_by_role("link", name=re.compile(r"COUNT_VARIANCE")).first.click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("COUNT_VARIANCE")
     expect(page.locator(".facts")).to_contain_text(f"before {book}")
     page.get_by_label("Action").select_option("accept")
     page.get_by_label("Reason (kept with the resolution)").fill("half the pallet went to B")
+    page.screenshot(path=str(screenshots / "console-conflict.png"), full_page=True)
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_role("status")).to_contain_text("Resolved: accept.")
     expect(page.locator(".facts")).to_contain_text(f"now {book // 2}")
@@ -111,7 +115,5 @@ def test_a_supervisor_resolves_a_held_count_on_a_tablet(
     stock = {r["location"]: r["on_hand"] for r in results["changes"]["stock"] if r["item"] == sku}
     assert stock[bin_code] == book // 2
 
-    screenshots = request.config.rootpath / "test-results"
-    screenshots.mkdir(exist_ok=True)
     page.goto(f"{base}/console")
     page.screenshot(path=str(screenshots / "console-dashboard.png"), full_page=True)
