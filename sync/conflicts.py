@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .clock import now_ms, parse_iso_ms
+from .counts import Position, check_count
+from .db import read_transaction
 from .errors import InvalidRequest, NotFound
+from .posting import Poster
 from .readback import get_movement
 
 __all__ = ["ConflictFilter", "list_conflicts", "conflict_detail", "parse_conflict_id"]
@@ -185,7 +188,13 @@ def _balance(conn: sqlite3.Connection, key: tuple[int, int, str], upto: int) -> 
 def conflict_detail(
     conn: sqlite3.Connection, conflict_id: int, *, around: int = 10
 ) -> dict[str, Any]:
-    """One conflict with its movement, basis, nearby ledger and stock before/after."""
+    """One conflict with its movement, basis, nearby ledger and stock before/after,
+    read in one snapshot."""
+    with read_transaction(conn):
+        return _detail(conn, conflict_id, around)
+
+
+def _detail(conn: sqlite3.Connection, conflict_id: int, around: int) -> dict[str, Any]:
     rows = [
         r
         for r in conn.execute(
@@ -248,4 +257,24 @@ def conflict_detail(
             "after": _balance(conn, key, seq),
             "now": _balance(conn, key, 1 << 62),
         }
+        if out["held"] and r["kind"] == "count":
+            out["if_accepted"] = _if_accepted(conn, r["movement_id"], key, out["stock"]["now"])
     return out
+
+
+def _if_accepted(
+    conn: sqlite3.Connection, movement_id: str, key: tuple[int, int, str], now: int
+) -> dict[str, int]:
+    """What each way of accepting a held count would post (nothing is written)."""
+    m = conn.execute(
+        "SELECT id, device_id, seq, basis, event_ms, server_seq, units FROM movements WHERE id = ?",
+        (movement_id,),
+    ).fetchone()
+    pos = Position(m[0], m[1], m[2], m[3], m[4], m[5])
+    check = check_count(Poster(conn), key, pos, m[6], window_ms=0, recount_window_ms=0)
+    return {
+        "counted": m[6],
+        "book_at_its_place": check.book,
+        "accept_posts": check.variance,
+        "counted_now_posts": m[6] - now,
+    }

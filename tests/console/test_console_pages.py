@@ -37,6 +37,7 @@ def test_inbox_detail_and_resolve_form_once_even_if_sent_twice(
     page = client.get(f"/console/conflicts/{held_id}")
     assert page.status_code == 200
     assert "before 100 · after 100 · now 100" in page.text  # held: nothing posted yet
+    assert "at its place (book 100): -40 · as counted now: -40" in page.text
     resolution_id = re.search(r'name="id" value="([^"]+)"', page.text)
     assert resolution_id is not None
     form = {"csrf": _csrf(page.text), "id": resolution_id.group(1), "action": "accept",
