@@ -103,6 +103,7 @@ class PushSender:
         return report
 
     async def run_forever(self, interval_s: float) -> None:
+        interval_s = max(interval_s, 1.0)  # a zero setting must not spin
         while True:
             await asyncio.sleep(interval_s)
             try:
