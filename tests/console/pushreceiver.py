@@ -1,8 +1,8 @@
 """A push service stand-in on 127.0.0.1, and subscriptions made as a browser makes them.
 
 The receiver keeps every request it gets; an endpoint whose path ends in
-``/gone`` answers 410 (the subscription expired), others 201 as a push
-service does.  ``BrowserSubscription`` holds a P-256 key pair and a 16-byte
+``/gone`` answers 410 (the subscription expired), one in ``/unknown`` 404,
+others 201 as a push service does.  ``BrowserSubscription`` holds a P-256 key pair and a 16-byte
 auth secret, gives ``PushSubscription.toJSON()``'s shape, and decrypts what
 arrives (RFC 8291, aes128gcm) with http_ece.
 """
@@ -56,7 +56,8 @@ def start_receiver() -> Receiver:
             receiver.received.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
-            self.send_response(410 if self.path.endswith("/gone") else 201)
+            gone = self.path.rsplit("/", 1)[-1]
+            self.send_response({"gone": 410, "unknown": 404}.get(gone, 201))
             self.send_header("content-length", "0")
             self.end_headers()
 

@@ -68,7 +68,7 @@ def test_new_conflicts_make_one_push_per_interval_decrypted_at_the_receiver(
     assert len(receiver.received) == 1
 
 
-def test_a_subscription_answering_410_is_removed(
+def test_subscriptions_answering_410_or_404_are_removed(
     client: TestClient,
     app: Starlette,
     make_sim: Callable[..., SimDevice],
@@ -77,14 +77,16 @@ def test_a_subscription_answering_410_is_removed(
     store: Store,
 ) -> None:
     _subscribe(client, receiver, "gone")
+    _subscribe(client, receiver, "unknown")
     kept = _subscribe(client, receiver, "kept")
     sim = make_sim()
     sim.record("count", "SKU-1", 60, to="A-01")
     sim.push()
     report = app.state.push_sender.run_once()
-    assert report.removed == [f"{receiver.base}/push/gone"]
+    assert report.removed == [f"{receiver.base}/push/gone", f"{receiver.base}/push/unknown"]
     assert _subscriptions(store) == [kept.endpoint]
-    assert sorted(r.path for r in receiver.received) == ["/push/gone", "/push/kept"]
+    assert sorted(r.path for r in receiver.received) == ["/push/gone", "/push/kept",
+                                                         "/push/unknown"]  # fmt: skip
 
 
 def test_silent_devices_with_work_pending_are_pushed_once(
