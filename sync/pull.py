@@ -13,6 +13,7 @@ cursor, or a cursor beyond the server's newest change answers ``reset``.
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
@@ -167,9 +168,9 @@ def _results(
         if r[5] != r[6]:  # changed after it was posted: a supervisor resolved something
             result["resolutions"] = [
                 {"id": x[0], "conflict": f"c-{x[1]}", "action": x[2], "reason": x[3],
-                 "by": x[4], "at": x[5]}
+                 "by": x[4], "at": x[5], "posted": json.loads(x[6] or "{}").get("posted", [])}
                 for x in conn.execute(
-                    "SELECT id, conflict_id, action, reason, by_user, at FROM resolutions"
+                    "SELECT id, conflict_id, action, reason, by_user, at, detail FROM resolutions"
                     " WHERE movement_seq = ? ORDER BY server_seq",
                     (r[6],),
                 )

@@ -167,7 +167,7 @@ def test_edit_a_posted_pick_voids_it_and_posts_a_correction(
 def test_map_an_unknown_barcode_then_the_movement_posts(
     client: TestClient, sim: SimDevice, supervisor: User, store: Store
 ) -> None:
-    sim.record("receive", "2000000000015", 7, to="DOCK")
+    received = sim.record("receive", "2000000000015", 7, to="DOCK")
     [held] = sim.push()["results"]
     assert (held["outcome"], held["code"]) == ("held", "UNKNOWN_ITEM")
     row = only_conflict(client, code="UNKNOWN_ITEM")
@@ -176,6 +176,9 @@ def test_map_an_unknown_barcode_then_the_movement_posts(
     done = resolve(client, row["id"], action="map", reason="new label", item="SKU-2")
     assert done.status_code == 201, done.text
     assert done.json()["mapped"] == {"barcode": "2000000000015", "item": "SKU-2", "pack_qty": 1}
+    result = _result_for(sim, received["id"])
+    assert result["outcome"] == "superseded"
+    assert result["resolutions"][0]["posted"] == done.json()["posted"]
     assert stock(client, "SKU-2", "DOCK") == 7
     sim.record("receive", "2000000000015", 3, to="DOCK")  # the barcode is known now
     assert sim.push()["results"][0]["outcome"] == "applied"
