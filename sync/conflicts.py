@@ -25,6 +25,7 @@ from .clock import now_ms, parse_iso_ms
 from .counts import Position, check_count
 from .db import read_transaction
 from .errors import InvalidRequest, NotFound
+from .key_ledger import around
 from .posting import Poster
 from .readback import get_movement
 
@@ -176,25 +177,16 @@ def _row(r: sqlite3.Row, now: int) -> dict[str, Any]:
     }
 
 
-def _balance(conn: sqlite3.Connection, key: tuple[int, int, str], upto: int) -> int:
-    row = conn.execute(
-        "SELECT coalesce(sum(qty), 0) FROM ledger"
-        " WHERE item_id = ? AND location_id = ? AND lot = ? AND server_seq <= ?",
-        (*key, upto),
-    ).fetchone()
-    return int(row[0])
-
-
 def conflict_detail(
-    conn: sqlite3.Connection, conflict_id: int, *, around: int = 10
+    conn: sqlite3.Connection, conflict_id: int, *, count: int = 10
 ) -> dict[str, Any]:
     """One conflict with its movement, basis, nearby ledger and stock before/after,
     read in one snapshot."""
     with read_transaction(conn):
-        return _detail(conn, conflict_id, around)
+        return _detail(conn, conflict_id, count)
 
 
-def _detail(conn: sqlite3.Connection, conflict_id: int, around: int) -> dict[str, Any]:
+def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str, Any]:
     rows = [
         r
         for r in conn.execute(
@@ -229,34 +221,8 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, around: int) -> dict[str
     out["ledger"], out["stock"] = [], None
     if item_id is not None and location_id is not None:
         key = (int(item_id), int(location_id), m["lot"])
-        entries = conn.execute(
-            "SELECT * FROM (SELECT l.server_seq, l.entry, l.qty, l.posted_at, mv.id AS movement,"
-            "  mv.kind, mv.user, d.name AS device FROM ledger l"
-            "  JOIN movements mv ON mv.server_seq = l.movement_seq"
-            "  JOIN devices d ON d.id = mv.device_id"
-            "  WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq < ?"
-            "  ORDER BY l.server_seq DESC, l.id DESC LIMIT ?)"
-            " UNION ALL SELECT * FROM (SELECT l.server_seq, l.entry, l.qty, l.posted_at,"
-            "  mv.id, mv.kind, mv.user, d.name FROM ledger l"
-            "  JOIN movements mv ON mv.server_seq = l.movement_seq"
-            "  JOIN devices d ON d.id = mv.device_id"
-            "  WHERE l.item_id = ? AND l.location_id = ? AND l.lot = ? AND l.server_seq >= ?"
-            "  ORDER BY l.server_seq, l.id LIMIT ?)",
-            (*key, seq, around, *key, seq, around + 1),
-        ).fetchall()
-        entries = sorted(entries, key=lambda e: e["server_seq"])
-        running = _balance(conn, key, entries[0]["server_seq"] - 1) if entries else 0
-        for e in entries:
-            running += e["qty"]
-            out["ledger"].append(
-                {**dict(e), "balance": running, "this": e["movement"] == r["movement_id"]}
-            )
-        before = _balance(conn, key, seq - 1)
-        out["stock"] = {
-            "before": before,
-            "after": _balance(conn, key, seq),
-            "now": _balance(conn, key, 1 << 62),
-        }
+        entries, out["stock"] = around(conn, key, seq, count=count)
+        out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
             out["if_accepted"] = _if_accepted(conn, r["movement_id"], key, out["stock"]["now"])
     return out
