@@ -30,17 +30,22 @@ from server import (
     api_conflicts,
     api_devices,
     api_fleet,
+    api_fulfilment,
     api_health,
     api_orders,
     api_push,
     api_read,
+    api_returns,
     api_scan,
     api_sync,
     api_waves,
     audit_views,
     pages,
     pages_console,
+    pages_fulfilment,
     pages_labels,
+    pages_returns,
+    webhooks_carrier,
 )
 from server.auth import session_middleware
 from server.database import Store
@@ -119,6 +124,11 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *pages_console.routes,
         *pages.routes,
         *pages_labels.routes,
+        *api_fulfilment.routes,
+        *api_returns.routes,
+        *webhooks_carrier.routes,
+        *pages_fulfilment.routes,
+        *pages_returns.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]
     app = Starlette(

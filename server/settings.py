@@ -69,6 +69,12 @@ class Settings:
         2000,
         "time a scan may spend decoding; each bigger pass runs only if it fits",
     )
+    carrier_webhook_secret: str = _setting(
+        "", "shared secret the carrier signs tracking webhooks with; empty = webhook refused"
+    )
+    carrier_webhook_tolerance_seconds: int = _setting(
+        300, "how far a carrier webhook's signed timestamp may be from now (replay window)"
+    )
 
     bulk_accept_max_value: int = _setting(
         50, "the most a count variance may be worth (units × unit cost) to be bulk accepted"

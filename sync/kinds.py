@@ -26,6 +26,11 @@ __all__ = [
     "ORDER_TRANSITIONS",
     "PAYMENT_STATUSES",
     "ALLOCATABLE_LOCATION_KINDS",
+    "SHIPMENT_EVENT_KINDS",
+    "CARRIER_EVENT_KINDS",
+    "RETURN_CONDITIONS",
+    "RETURN_DISPOSITIONS",
+    "REFUND_STATUSES",
 ]
 
 PROTOCOL_VERSION: Final = 1
@@ -135,3 +140,13 @@ PAYMENT_STATUSES: Final = ("pending", "authorized", "paid", "refunded")
 # Where stock can be promised to orders: not the dock, not staging, never
 # quarantine or returns.
 ALLOCATABLE_LOCATION_KINDS: Final = ("pick", "reserve")
+
+# A shipment's history; the carrier's webhook may send all but "shipped".
+SHIPMENT_EVENT_KINDS: Final = ("shipped", "in_transit", "out_for_delivery", "delivered",
+                               "exception")  # fmt: skip
+CARRIER_EVENT_KINDS: Final = SHIPMENT_EVENT_KINDS[1:]
+
+# Returns: the grade a returns clerk gives, and what happens to the goods.
+RETURN_CONDITIONS: Final = ("new", "opened", "damaged", "defective")
+RETURN_DISPOSITIONS: Final = ("restock", "quarantine", "scrap")
+REFUND_STATUSES: Final = ("none", "pending", "refunded")

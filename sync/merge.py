@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .catalog import Catalog, ItemRef, LocationRef, ensure_lot
 from .clock import EventClock, parse_iso_ms
 from .counts import Position, check_count, following_count
+from .fulfilment_hooks import HOOKED_KINDS, LineMove, after_posting
 from .movement import Incoming, WireMovement, validate
 from .picking import LinePick, pick_against_line
 from .posting import Key, Poster
@@ -261,6 +262,11 @@ class Merger:
             line_pick = LinePick(m.ref.order_line, item.id, src.id, lot, units, pos.server_seq,
                                  m.user or "")  # fmt: skip
             for code, message in pick_against_line(self.conn, line_pick):
+                self._conflict(result, code, message, item.id, dst.id)
+        if m.kind in HOOKED_KINDS:
+            line_move = LineMove(m.kind, m.ref, item.id, item.sku, src.id, dst.id, lot, units,
+                                 pos.server_seq, m.condition)  # fmt: skip
+            for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
         if not src.virtual:
             on_hand = self.poster.stock_row((item.id, src.id, lot)).on_hand

@@ -353,3 +353,6 @@ from . import schema_orders, schema_push_speed  # noqa: E402, F401, I001
 # The console's m008 makes count_tasks only if no earlier migration did: keep
 # it after any migration that makes that table (the floor app's m006).
 from . import schema_console  # noqa: E402, F401
+
+# isort: split
+from . import schema_fulfilment  # noqa: E402, F401  (alters order_lines: after the orders)

@@ -24,6 +24,8 @@ PUBLIC = {
     ("GET", "/login"),
     ("POST", "/login"),
     ("POST", "/api/devices"),  # the body carries a password or an enrolment code
+    ("POST", "/api/webhooks/carrier"),  # HMAC-signed by the carrier
+    ("GET", "/track/{token}"),  # an unguessable token
 }
 PUBLIC_MOUNTS = {"/static"}
 
@@ -65,6 +67,28 @@ GUARDED = {
     ("POST", "/console/devices/{device_id}/revoke"): MANAGERS,
     ("POST", "/console/enrol"): MANAGERS,
     ("GET", "/console/audit"): MANAGERS,
+    ("GET", "/api/orders/{number}/packing"): Access(roles=EVERYONE),
+    ("POST", "/api/orders/{number}/cartons"): Access(roles=EVERYONE),
+    ("GET", "/api/cartons/{number}"): Access(roles=EVERYONE),
+    ("POST", "/api/cartons/{number}/items"): Access(roles=EVERYONE),
+    ("POST", "/api/cartons/{number}/close"): Access(roles=EVERYONE),
+    ("POST", "/api/orders/{number}/shipments"): Access(roles=EVERYONE),
+    ("GET", "/api/shipments/{number}"): Access(roles=EVERYONE),
+    ("POST", "/api/shipments/{number}/delivered"): MANAGERS,
+    ("POST", "/api/orders/{number}/tracking-link"): MANAGERS,
+    ("POST", "/api/rmas"): MANAGERS,
+    ("GET", "/api/rmas/{number}"): Access(roles=EVERYONE),
+    ("POST", "/api/rmas/{number}/refund"): MANAGERS,
+    ("POST", "/api/rmas/{number}/exchange"): MANAGERS,
+    ("POST", "/api/returns"): Access(roles=EVERYONE),
+    ("GET", "/pack"): Access(roles=EVERYONE),
+    ("GET", "/pack/{number}"): Access(roles=EVERYONE),
+    ("POST", "/pack/{number}"): Access(roles=EVERYONE),
+    ("GET", "/slips/{number}"): Access(roles=EVERYONE),
+    ("GET", "/labels/{number}"): Access(roles=EVERYONE),
+    ("GET", "/returns"): Access(roles=EVERYONE),
+    ("GET", "/returns/{number}"): Access(roles=EVERYONE),
+    ("POST", "/returns/{number}"): Access(roles=EVERYONE),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),

@@ -1,0 +1,143 @@
+"""Pack, ship and return movements counted against order lines and RMAs.
+
+Called by the merge after a movement's ledger entries are posted, the way
+picks are counted against their lines (``picking.py``).  A movement is a
+fact, so nothing here refuses one; what a supervisor must see comes back as
+conflicts:
+
+- a pick that names a line records where its units now wait (``line_staged``);
+- a pack or ship that names a line counts against it: packing more than was
+  picked, or shipping more than was packed, is ``OVERSHIP``;
+- every return is recorded in ``return_receipts``; one without an RMA, for
+  an item the RMA does not list, or beyond what it authorised is
+  ``RETURN_UNEXPECTED``.
+
+These run inside the push's transaction, between the Poster's writes, so
+they never take a ``server_seq`` of their own.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from .clock import iso_now
+from .movement import Ref
+
+__all__ = ["HOOKED_KINDS", "LineMove", "after_posting"]
+
+HOOKED_KINDS = frozenset({"pick", "pack", "ship", "return"})
+
+
+@dataclass(frozen=True, slots=True)
+class LineMove:
+    kind: str
+    ref: Ref | None
+    item_id: int
+    sku: str
+    src_id: int
+    dst_id: int
+    lot: str
+    units: int
+    seq: int  # the movement's server_seq
+    condition: str | None
+
+
+def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, str]]:
+    """Count ``move`` against its order line or RMA; returns conflicts as (code, message)."""
+    if move.kind == "return":
+        return _returned(conn, move)
+    ref = move.ref.order_line if move.ref is not None else None
+    line = _line(conn, ref) if ref else None
+    if line is None or line[1] != move.item_id:
+        return []
+    line_id = line[0]
+    if move.kind == "pick":
+        _stage(conn, line_id, move.dst_id, move.lot, move.units)
+        return []
+    if move.kind == "pack":
+        _stage(conn, line_id, move.src_id, move.lot, -move.units)
+        packed = conn.execute(
+            "UPDATE order_lines SET packed = packed + ? WHERE id = ? RETURNING packed, picked",
+            (move.units, line_id),
+        ).fetchone()
+        if packed[0] > packed[1]:
+            return [("OVERSHIP", f"{ref}: {packed[0]} packed of {packed[1]} picked")]
+        return []
+    shipped = conn.execute(
+        "UPDATE order_lines SET shipped = shipped + ? WHERE id = ? RETURNING shipped, packed",
+        (move.units, line_id),
+    ).fetchone()
+    if shipped[0] > shipped[1]:
+        return [("OVERSHIP", f"{ref}: {shipped[0]} shipped of {shipped[1]} packed")]
+    return []
+
+
+def _line(conn: sqlite3.Connection, ref: str) -> tuple[int, int] | None:
+    number, _, line_no = ref.rpartition("/")
+    if not number or not line_no.isdigit():
+        return None
+    row = conn.execute(
+        "SELECT ol.id, ol.item_id FROM order_lines ol JOIN orders o ON o.id = ol.order_id"
+        " WHERE o.number = ? AND ol.line_no = ?",
+        (number, int(line_no)),
+    ).fetchone()
+    return None if row is None else (row[0], row[1])
+
+
+def _stage(conn: sqlite3.Connection, line_id: int, location_id: int, lot: str, qty: int) -> None:
+    conn.execute(
+        "INSERT INTO line_staged(order_line_id, location_id, lot, qty) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT(order_line_id, location_id, lot) DO UPDATE SET qty = qty + excluded.qty",
+        (line_id, location_id, lot, qty),
+    )
+
+
+def _returned(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, str]]:
+    rma_number = move.ref.rma if move.ref is not None else None
+    rma_id = rma_line_id = None
+    problem: str | None = None
+    if not rma_number:
+        problem = f"a return of {move.units} {move.sku} that is on no RMA"
+    else:
+        found = conn.execute("SELECT id FROM rmas WHERE number = ?", (rma_number,)).fetchone()
+        if found is None:
+            problem = f"no RMA {rma_number}: {move.units} {move.sku} returned"
+        else:
+            rma_id = found[0]
+            rma_line_id, problem = _against_rma(conn, rma_id, rma_number, move)
+    conn.execute(
+        "INSERT INTO return_receipts(movement_seq, rma_id, rma_line_id, item_id, lot, qty,"
+        " condition, location_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (move.seq, rma_id, rma_line_id, move.item_id, move.lot, move.units, move.condition,
+         move.dst_id, iso_now()),
+    )  # fmt: skip
+    return [("RETURN_UNEXPECTED", problem)] if problem else []
+
+
+def _against_rma(
+    conn: sqlite3.Connection, rma_id: int, number: str, move: LineMove
+) -> tuple[int | None, str | None]:
+    """Fill the RMA's lines for this item in order; the first line takes any excess."""
+    lines = conn.execute(
+        "SELECT id, qty, received FROM rma_lines WHERE rma_id = ? AND item_id = ? ORDER BY id",
+        (rma_id, move.item_id),
+    ).fetchall()
+    if not lines:
+        return None, f"{move.sku} is not on {number}: {move.units} returned"
+    authorised = sum(line[1] for line in lines)
+    before = sum(line[2] for line in lines)
+    left = move.units
+    for line_id, qty, received in lines:
+        take = min(left, max(0, qty - received))
+        if take:
+            conn.execute("UPDATE rma_lines SET received = received + ? WHERE id = ?",
+                         (take, line_id))  # fmt: skip
+            left -= take
+    if left:
+        conn.execute("UPDATE rma_lines SET received = received + ? WHERE id = ?",
+                     (left, lines[0][0]))  # fmt: skip
+        return lines[0][0], (
+            f"{number}: {before + move.units} {move.sku} returned of {authorised} authorised"
+        )
+    return lines[0][0], None
