@@ -14,8 +14,13 @@ from typing import Any
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
-SHIP_TO = {"name": "Ada Lovelace", "line1": "1 Dock Road", "city": "Leeds",
-           "postcode": "LS1 1AA", "country": "GB"}  # fmt: skip
+SHIP_TO = {
+    "name": "Ada Lovelace",
+    "line1": "1 Dock Road",
+    "city": "Leeds",
+    "postcode": "LS1 1AA",
+    "country": "GB",
+}
 
 
 def csrf_of(html: str) -> str:
@@ -25,15 +30,21 @@ def csrf_of(html: str) -> str:
 
 
 def new_order(client: TestClient, ref: str, *lines: tuple[str, int]) -> dict[str, Any]:
-    body = {"channel": "shop", "external_ref": ref, "customer": "Ada Lovelace",
-            "ship_to": SHIP_TO, "lines": [{"item": i, "qty": q} for i, q in lines]}  # fmt: skip
+    body = {
+        "channel": "shop",
+        "external_ref": ref,
+        "customer": "Ada Lovelace",
+        "ship_to": SHIP_TO,
+        "lines": [{"item": i, "qty": q} for i, q in lines],
+    }
     res = client.post("/api/orders", json=body)
     assert res.status_code == 201, res.text
     return dict(res.json())
 
 
-def pick(sim: SimDevice, line: str, item: str, qty: int, *, tote: str = "TOTE-1",
-         bin_code: str = "A-01") -> dict[str, Any]:  # fmt: skip
+def pick(
+    sim: SimDevice, line: str, item: str, qty: int, *, tote: str = "TOTE-1", bin_code: str = "A-01"
+) -> dict[str, Any]:
     """A picker's device picks ``qty`` for the line into the tote and pushes it."""
     ref = {"order_line": line, "task": None, "rma": None, "count_task": None}
     sim.record("pick", item, qty, from_=bin_code, to=tote, ref=ref)
@@ -68,7 +79,7 @@ def ship(client: TestClient, number: str, tracking: str) -> dict[str, Any]:
         f"/api/orders/{number}/shipments",
         json={"carrier": "DHL", "service": "Express", "tracking_number": tracking},
     )
-    assert res.status_code == 201, res.text  # fmt: skip
+    assert res.status_code == 201, res.text
     return dict(res.json())
 
 

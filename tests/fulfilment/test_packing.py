@@ -23,8 +23,9 @@ def test_scans_pack_picked_units_and_the_order_is_packed_when_all_are(
     assert (carton.json()["station"], carton.json()["status"]) == ("PACK-2", "open")
     res = client.post(f"/api/cartons/{ct}/items", json={"item": "5901234123457", "qty": 5})
     assert res.status_code == 200, res.text
-    assert res.json()["contents"] == [{"line": f"{number}/1", "item": "SKU-1",
-                                       "name": "Hex bolt M8", "lot": None, "qty": 5}]  # fmt: skip
+    assert res.json()["contents"] == [
+        {"line": f"{number}/1", "item": "SKU-1", "name": "Hex bolt M8", "lot": None, "qty": 5}
+    ]
     # the units moved from the tote to the station, as a pack movement
     assert on_hand(client, "SKU-1", "TOTE-1") == 0
     assert on_hand(client, "SKU-1", "PACK-2") == 5
@@ -128,15 +129,20 @@ def test_the_packing_station_page_and_the_slip(
     opened = client.post(f"/pack/{number}", data={"csrf": csrf, "action": "open"})
     assert "opened at PACK-1" in opened.text
     ct = client.get(f"/api/orders/{number}/packing").json()["cartons"][0]["number"]
-    wrong = client.post(f"/pack/{number}", data={"csrf": csrf, "action": "scan", "carton": ct,
-                                                  "item": "SKU-2", "qty": "1"})  # fmt: skip
+    wrong = client.post(
+        f"/pack/{number}",
+        data={"csrf": csrf, "action": "scan", "carton": ct, "item": "SKU-2", "qty": "1"},
+    )
     assert wrong.status_code == 409
     assert f"wrong item: SKU-2 is not on {number}" in wrong.text
-    ok = client.post(f"/pack/{number}", data={"csrf": csrf, "action": "scan", "carton": ct,
-                                               "item": "5901234123457", "qty": "2"})  # fmt: skip
+    ok = client.post(
+        f"/pack/{number}",
+        data={"csrf": csrf, "action": "scan", "carton": ct, "item": "5901234123457", "qty": "2"},
+    )
     assert ok.status_code == 200 and f"Packed 2 × 5901234123457 into {ct}" in ok.text
-    closed = client.post(f"/pack/{number}", data={"csrf": csrf, "action": "close", "carton": ct,
-                                                   "weight_kg": "0,8"})  # fmt: skip
+    closed = client.post(
+        f"/pack/{number}", data={"csrf": csrf, "action": "close", "carton": ct, "weight_kg": "0,8"}
+    )
     assert f"Carton {ct} closed at 0.8 kg" in closed.text
     assert "Ship the closed cartons" in closed.text
     stale = client.post(f"/pack/{number}", data={"csrf": "forged", "action": "open"})
