@@ -16,6 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.api_common import json_response
 from server.api_fulfilment import tracking_url
 from server.auth import ANY_ROLE, allow, check_csrf, public
 from server.errors import status_of
@@ -157,7 +158,17 @@ async def track_view(request: Request) -> Response:
     return response
 
 
+@public
+async def track_json_view(request: Request) -> Response:
+    """The tracking link's content as JSON (for a shop's own order page)."""
+    tracking = await request.app.state.store.aread(public_tracking, request.path_params["token"])
+    response = json_response(tracking)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 routes = [
+    Route("/api/track/{token}", track_json_view, methods=["GET"], name="track_json"),
     Route("/pack", pack_start_view, methods=["GET"], name="pack_start"),
     Route("/pack/{number}", pack_page_view, methods=["GET", "POST"], name="pack_page"),
     Route("/slips/{number}", slip_view, methods=["GET"], name="slip"),

@@ -26,6 +26,7 @@ PUBLIC = {
     ("POST", "/api/devices"),  # the body carries a password or an enrolment code
     ("POST", "/api/webhooks/carrier"),  # HMAC-signed by the carrier
     ("GET", "/track/{token}"),  # an unguessable token
+    ("GET", "/api/track/{token}"),  # the same, as JSON
 }
 PUBLIC_MOUNTS = {"/static"}
 

@@ -78,6 +78,11 @@ def test_the_tracking_page_shows_the_timeline_and_nothing_staff_only(
         conn.close()
     assert token not in stored and len(stored) == 1  # only its hash is kept
     assert client.get("/track/" + "x" * 43).status_code == 404
+    as_json = client.get(f"/api/track/{token}").json()
+    assert as_json["status"] == "Shipped"
+    assert [s["tracking_number"] for s in as_json["shipments"]] == [TRACKING]
+    assert manager.username not in page.text + str(as_json)
+    assert client.get("/api/track/" + "x" * 43).json()["error"] == "not_found"
 
 
 def test_a_new_link_replaces_the_old_one(client: TestClient, shipped: dict[str, Any]) -> None:
