@@ -14,13 +14,9 @@ from .kinds import (
     RETURN_DISPOSITIONS,
     SHIPMENT_EVENT_KINDS,
 )
-from .schema import migrations
+from .schema import _in, migrations
 
 __all__: list[str] = []
-
-
-def _in(values: tuple[str, ...]) -> str:
-    return "(" + ", ".join(f"'{v}'" for v in values) + ")"
 
 
 @migrations()
