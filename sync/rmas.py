@@ -21,7 +21,7 @@ from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
 from .kinds import REFUND_STATUSES
 from .meta import next_server_seq
-from .orders import Address, LineIn, OrderIn, create_order
+from .orders import Address, LineIn, OrderIn, _event, create_order
 
 __all__ = ["create_rma", "get_rma", "set_refund", "make_exchange", "rma_row"]
 
@@ -178,12 +178,8 @@ def set_refund(
                     (next_server_seq(conn), row["order_id"]),
                 )
                 # the order's history records the payment change (its status stays)
-                conn.execute(
-                    "INSERT INTO order_events(order_id, from_status, to_status, by_user, at, note)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (row["order_id"], order[0], order[0], by_user, iso_now(),
-                     f"payment {order[1]} -> refunded ({number})"),
-                )  # fmt: skip
+                _event(conn, row["order_id"], order[0], order[0], by_user,
+                       f"payment {order[1]} -> refunded ({number})")  # fmt: skip
         return get_rma(conn, number)
 
 
