@@ -23,7 +23,7 @@ from server.errors import status_of
 from server.pages import _render
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.orders import get_order
-from sync.packing import close_carton, open_carton, pack_item, packing_state
+from sync.packing import close_carton, open_carton, pack_item, packing_state, station_queue
 from sync.shipping import get_shipment, ship_cartons
 from sync.tracking import public_tracking
 
@@ -49,7 +49,8 @@ async def pack_start_view(request: Request) -> Response:
     number = (request.query_params.get("order") or "").strip()
     if number:
         return RedirectResponse(request.url_for("pack_page", number=number), status_code=303)
-    return _render(request, "pack_start.html", {})
+    queue = await request.app.state.store.aread(station_queue)
+    return _render(request, "pack_start.html", {"queue": queue})
 
 
 def _whole(value: object, name: str) -> int:

@@ -17,7 +17,7 @@ from server.pages import _render
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.kinds import RETURN_CONDITIONS, RETURN_DISPOSITIONS
 from sync.returns import receive_return
-from sync.rmas import get_rma
+from sync.rmas import get_rma, open_rmas
 
 __all__ = ["routes"]
 
@@ -27,7 +27,8 @@ async def returns_start_view(request: Request) -> Response:
     number = (request.query_params.get("rma") or "").strip()
     if number:
         return RedirectResponse(request.url_for("returns_rma", number=number), status_code=303)
-    return _render(request, "returns.html", {})
+    waiting = await request.app.state.store.aread(open_rmas)
+    return _render(request, "returns.html", {"waiting": waiting})
 
 
 @allow(*ANY_ROLE)

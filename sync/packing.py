@@ -25,7 +25,7 @@ from .orders import set_status
 from .rules import Rules
 
 __all__ = ["open_carton", "pack_item", "close_carton", "get_carton", "packing_state",
-           "posted_or_refuse", "lot_field"]  # fmt: skip
+           "posted_or_refuse", "lot_field", "station_queue"]  # fmt: skip
 
 MAX_WEIGHT_KG = 1000
 
@@ -278,3 +278,15 @@ def packing_state(conn: sqlite3.Connection, order_number: str) -> dict[str, Any]
         )
     ]
     return {"order": order_number, "status": order["status"], "lines": lines, "cartons": cartons}
+
+
+def station_queue(conn: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """Orders with picked units to pack or closed cartons to ship, most urgent first."""
+    return [
+        {"number": r[0], "status": r[1], "customer": r[2], "priority": r[3]}
+        for r in conn.execute(
+            "SELECT number, status, customer, priority FROM orders"
+            " WHERE status IN ('picking', 'picked', 'packed') ORDER BY priority, id LIMIT ?",
+            (limit,),
+        )
+    ]

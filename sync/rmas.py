@@ -23,7 +23,7 @@ from .kinds import REFUND_STATUSES
 from .meta import next_server_seq
 from .orders import Address, LineIn, OrderIn, _event, create_order
 
-__all__ = ["create_rma", "get_rma", "set_refund", "make_exchange", "rma_row"]
+__all__ = ["create_rma", "get_rma", "set_refund", "make_exchange", "rma_row", "open_rmas"]
 
 
 def rma_row(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
@@ -221,3 +221,16 @@ def make_exchange(conn: sqlite3.Connection, number: str, *, by_user: str) -> dic
             (made["number"], next_server_seq(conn), row["id"]),
         )
         return get_rma(conn, number)
+
+
+def open_rmas(conn: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:
+    """RMAs still waiting for goods, oldest first."""
+    return [
+        {"number": r[0], "order": r[1], "reason": r[2], "authorised": r[3], "received": r[4]}
+        for r in conn.execute(
+            "SELECT r.number, o.number, r.reason, sum(l.qty), sum(min(l.received, l.qty))"
+            " FROM rmas r JOIN orders o ON o.id = r.order_id JOIN rma_lines l ON l.rma_id = r.id"
+            " GROUP BY r.id HAVING sum(min(l.received, l.qty)) < sum(l.qty) ORDER BY r.id LIMIT ?",
+            (limit,),
+        )
+    ]

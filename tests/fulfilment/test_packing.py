@@ -122,6 +122,8 @@ def test_the_packing_station_page_and_the_slip(
 ) -> None:
     order = picked_order(client, scanner(), "K-6", ("SKU-1", 2))
     number = order["number"]
+    desk = client.get("/pack")
+    assert f'<a href="/pack/{number}">{number}</a> · picked' in desk.text
     start = client.get(f"/pack?order={number}", follow_redirects=False)
     assert start.headers["location"].endswith(f"/pack/{number}")
     page = client.get(f"/pack/{number}")

@@ -230,6 +230,7 @@ def test_an_exchange_makes_one_replacement_order_linked_to_the_rma(
 
 def test_the_returns_desk_receives_a_line(client: TestClient, shipped: dict[str, Any]) -> None:
     rma = _rma(client, shipped, (0, 2)).json()["number"]
+    assert f"{rma}</a> · {shipped['number']} · 0 of 2 received" in client.get("/returns").text
     assert client.get(f"/returns?rma={rma}", follow_redirects=False).status_code == 303
     page = client.get(f"/returns/{rma}")
     form = {
@@ -243,5 +244,6 @@ def test_the_returns_desk_receives_a_line(client: TestClient, shipped: dict[str,
     done = client.post(f"/returns/{rma}", data=form)
     assert done.status_code == 200 and "Received 2 × SKU-1: restock." in done.text
     assert on_hand(client, "SKU-1", "A-04") == 2
+    assert rma not in client.get("/returns").text  # all received: no longer waiting
     refused = client.post(f"/returns/{rma}", data={**form, "condition": "shiny"})
     assert refused.status_code == 400 and "condition: one of" in refused.text
