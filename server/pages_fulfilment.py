@@ -113,19 +113,9 @@ async def pack_page_view(request: Request) -> Response:
             error, status_code = exc.message, status_of(exc)
     state = await request.app.state.store.aread(packing_state, number)
     open_cartons = [c for c in state["cartons"] if c["status"] == "open"]
-    shipments = await request.app.state.store.aread(_shipments_of, number)
     context = {"state": state, "open_cartons": open_cartons, "message": message,
-               "error": error, "shipments": shipments}  # fmt: skip
+               "error": error}  # fmt: skip
     return _render(request, "pack.html", context, status_code=status_code)
-
-
-def _shipments_of(conn: Any, number: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        "SELECT s.number FROM shipments s JOIN orders o ON o.id = s.order_id"
-        " WHERE o.number = ? ORDER BY s.id",
-        (number,),
-    ).fetchall()
-    return [get_shipment(conn, r[0]) for r in rows]
 
 
 @allow(*ANY_ROLE)

@@ -259,7 +259,7 @@ def get_carton(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
 
 
 def packing_state(conn: sqlite3.Connection, order_number: str) -> dict[str, Any]:
-    """An order's lines with what is picked, packed and shipped, and its cartons."""
+    """An order's lines with what is picked, packed and shipped, its cartons and shipments."""
     order = _order(conn, order_number)
     lines = [
         {"line": f"{order_number}/{r[0]}", "item": r[1], "name": r[2], "qty": r[3],
@@ -277,7 +277,17 @@ def packing_state(conn: sqlite3.Connection, order_number: str) -> dict[str, Any]
             "SELECT number FROM cartons WHERE order_id = ? ORDER BY id", (order["id"],)
         )
     ]
-    return {"order": order_number, "status": order["status"], "lines": lines, "cartons": cartons}
+    shipments = [
+        {"number": r[0], "carrier": r[1], "service": r[2], "tracking_number": r[3],
+         "status": r[4]}
+        for r in conn.execute(
+            "SELECT number, carrier, service, tracking_number, status FROM shipments"
+            " WHERE order_id = ? ORDER BY id",
+            (order["id"],),
+        )
+    ]  # fmt: skip
+    return {"order": order_number, "status": order["status"], "lines": lines,
+            "cartons": cartons, "shipments": shipments}  # fmt: skip
 
 
 def station_queue(conn: sqlite3.Connection, limit: int = 50) -> list[dict[str, Any]]:

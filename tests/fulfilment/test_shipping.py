@@ -118,6 +118,8 @@ def test_the_shipping_label_carries_the_tracking_number_as_code_128(
     assert "Ada Lovelace" in page.text and "LS1 1AA" in page.text and "DHL" in page.text
     assert "/static/css/print.css" in page.text
     assert client.get("/labels/SH-404").status_code == 404
+    station = client.get(f"/pack/{order['number']}").text
+    assert f'<a href="/labels/{shipment["number"]}">Shipping label</a>' in station
 
 
 def test_a_supervisor_marks_a_shipment_delivered_by_hand(
