@@ -8,66 +8,25 @@ Chromium, and zxing-cpp reads the barcode back from the screenshot.
 from __future__ import annotations
 
 import io
-import re
 import secrets
-import sqlite3
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import httpx2
 import pytest
 import zxingcpp
-from devicesim import SimDevice
+from fulfilment_steps import picked_order, stocked_item
 from PIL import Image
 from playwright.sync_api import Page
 
 if TYPE_CHECKING:
     from conftest import LiveServer
 
-SHIP_TO = {"name": "Grace Hopper", "line1": "2 Quay Street", "city": "York",
-           "postcode": "YO1 7HH", "country": "GB"}  # fmt: skip
-
-
-def _stocked_item(db: Path) -> str:
-    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
-    try:
-        row = conn.execute(
-            "SELECT i.sku FROM stock s JOIN items i ON i.id = s.item_id"
-            " JOIN locations l ON l.id = s.location_id"
-            " WHERE l.kind = 'pick' AND s.on_hand >= 2 AND i.tracking = 'none'"
-            " ORDER BY l.pick_seq DESC, i.sku LIMIT 1"
-        ).fetchone()
-    finally:
-        conn.close()
-    assert row is not None
-    return str(row[0])
-
-
-def _log_in(client: httpx2.Client, username: str, password: str) -> None:
-    page = client.get("/login").text
-    csrf = re.search(r'name="csrf" value="([^"]+)"', page)
-    assert csrf
-    res = client.post("/login", data={"username": username, "password": password,
-                                      "csrf": csrf.group(1)})  # fmt: skip
-    assert res.status_code in (200, 303), res.text
-
 
 def _shipped(client: httpx2.Client, scanner: httpx2.Client, db: Path, tracking: str) -> str:
     """Order → pick (pushed by a device) → pack → ship; returns the shipment number."""
-    _log_in(client, "supervisor", "supervisor-demo")
-    sku = _stocked_item(db)
-    order = client.post("/api/orders", json={"channel": "shop", "customer": "Grace Hopper",
-                                             "ship_to": SHIP_TO,
-                                             "lines": [{"item": sku, "qty": 2}]})  # fmt: skip
-    assert order.status_code == 201, order.text
-    line = order.json()["lines"][0]
-    [reserved] = line["reservations"]
-    device = SimDevice.register(scanner, username="picker", password="picker-demo")  # fmt: skip
-    device.pull_all()
-    ref = {"order_line": line["line"], "task": None, "rma": None, "count_task": None}
-    device.record("pick", sku, 2, from_=reserved["location"], to="TOTE-40", ref=ref)
-    assert device.push()["results"][0]["outcome"] == "applied"
-    number = order.json()["number"]
+    sku, _ = stocked_item(db)
+    number = picked_order(client, scanner, sku, 2, "TOTE-40")["number"]
     carton = client.post(f"/api/orders/{number}/cartons", json={}).json()["number"]
     assert client.post(f"/api/cartons/{carton}/items", json={"item": sku, "qty": 2}).is_success
     assert client.post(f"/api/cartons/{carton}/close", json={"weight_kg": 0.9}).is_success
