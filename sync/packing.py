@@ -218,10 +218,13 @@ def close_carton(
 
 
 def _all_packed(conn: sqlite3.Connection, order_id: int) -> bool:
+    """Every picked unit packed, and no carton with something in it still open
+    (an empty carton left open is no carton at all)."""
     row = conn.execute(
         "SELECT (SELECT count(*) FROM order_lines WHERE order_id = :o"
         "        AND packed < min(picked, qty)),"
-        "       (SELECT count(*) FROM cartons WHERE order_id = :o AND status = 'open')",
+        "       (SELECT count(*) FROM cartons c WHERE c.order_id = :o AND c.status = 'open'"
+        "        AND EXISTS (SELECT 1 FROM carton_lines l WHERE l.carton_id = c.id))",
         {"o": order_id},
     ).fetchone()
     return bool(row[0] == 0 and row[1] == 0)

@@ -95,7 +95,8 @@ def ship_cartons(
             [(shipment_id, seq, r["id"]) for r in rows],
         )
         left = conn.execute(
-            "SELECT count(*) FROM cartons WHERE order_id = ? AND status != 'shipped'",
+            "SELECT count(*) FROM cartons c WHERE c.order_id = ? AND c.status != 'shipped'"
+            " AND EXISTS (SELECT 1 FROM carton_lines l WHERE l.carton_id = c.id)",
             (order["id"],),
         ).fetchone()[0]
         if left == 0:

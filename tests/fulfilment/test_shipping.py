@@ -135,3 +135,17 @@ def test_a_supervisor_marks_a_shipment_delivered_by_hand(
     assert (now["status"], now["history"][-1]["by"]) == ("delivered", manager.username)
     twice = client.post(f"/api/shipments/{shipment['number']}/delivered", json={})
     assert twice.status_code == 409
+
+
+def test_an_empty_carton_left_open_holds_nothing_up(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice]
+) -> None:
+    order = picked_order(client, scanner(), "S-9", ("SKU-1", 1))
+    number = order["number"]
+    client.post(f"/api/orders/{number}/cartons", json={})  # opened by mistake, left empty
+    ct = client.post(f"/api/orders/{number}/cartons", json={}).json()["number"]
+    client.post(f"/api/cartons/{ct}/items", json={"item": "SKU-1", "qty": 1})
+    client.post(f"/api/cartons/{ct}/close", json={"weight_kg": 0.2})
+    assert client.get(f"/api/orders/{number}").json()["status"] == "packed"
+    ship(client, number, "EMPTY-BOX-1")
+    assert client.get(f"/api/orders/{number}").json()["status"] == "shipped"
