@@ -6,10 +6,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from devicesim import SimDevice
-from fulfilmentflow import csrf_of, ledger_count, new_order, on_hand, pick, picked_order
+from fulfilmentflow import csrf_of, ledger_count, new_order, on_hand, pick, picked_order, ship
 from starlette.testclient import TestClient
 
+from server.database import Store
 from server.users import User
+from sync.local import post_local
+from sync.verify import verify
 
 
 def test_scans_pack_picked_units_and_the_order_is_packed_when_all_are(
@@ -153,3 +156,36 @@ def test_the_packing_station_page_and_the_slip(
     assert slip.status_code == 200
     assert "Packing slip" in slip.text and "Hex bolt M8" in slip.text and "0.8 kg" in slip.text
     assert "/static/css/print.css" in slip.text
+
+
+def test_lot_tracked_items_are_packed_and_shipped_from_the_lot_that_was_picked(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice], floor: Store
+) -> None:
+    floor.write(post_local, [
+        {"kind": "receive", "item": "SKU-LOT", "lot": "L-OLD", "expiry": "2030-01-01",
+         "to": "A-02", "qty": 2},
+        {"kind": "receive", "item": "SKU-LOT", "lot": "L-NEW", "expiry": "2031-01-01",
+         "to": "A-02", "qty": 5},
+    ], user="setup")  # fmt: skip
+    order = new_order(client, "K-7", ("SKU-LOT", 3))
+    line = order["lines"][0]
+    assert [(r["lot"], r["qty"]) for r in line["reservations"]] == [("L-OLD", 2), ("L-NEW", 1)]
+    sim = scanner()
+    for reservation in line["reservations"]:
+        ref = {"order_line": line["line"], "task": None, "rma": None, "count_task": None}
+        sim.record("pick", "SKU-LOT", reservation["qty"], from_="A-02", to="TOTE-1", ref=ref,
+                   lot=reservation["lot"])  # fmt: skip
+    assert {r["outcome"] for r in sim.push()["results"]} == {"applied"}
+    ct = client.post(f"/api/orders/{order['number']}/cartons", json={}).json()["number"]
+    wrong_lot = client.post(f"/api/cartons/{ct}/items", json={"item": "SKU-LOT", "qty": 2,
+                                                              "lot": "L-NEW"})  # fmt: skip
+    assert wrong_lot.status_code == 409 and "only 1 of the 2" in wrong_lot.json()["message"]
+    packed = client.post(f"/api/cartons/{ct}/items", json={"item": "SKU-LOT", "qty": 3}).json()
+    assert [(c["lot"], c["qty"]) for c in packed["contents"]] == [("L-NEW", 1), ("L-OLD", 2)]
+    client.post(f"/api/cartons/{ct}/close", json={"weight_kg": 0.3})
+    ship(client, order["number"], "LOTS-1")
+    assert client.get(f"/api/orders/{order['number']}").json()["status"] == "shipped"
+    stock = client.get("/api/stock", params={"item": "SKU-LOT"}).json()["stock"]
+    assert {(r["location"], r["lot"], r["on_hand"]) for r in stock if r["on_hand"]} == {
+        ("A-02", "L-NEW", 4)}  # fmt: skip
+    assert floor.read(verify) == []
