@@ -49,7 +49,7 @@ def test_the_label_barcode_decodes_to_the_tracking_number(
     assert session
     page.context.add_cookies([{"name": "shelfsync_session", "value": session,
                                "url": live_server.url}])  # fmt: skip
-    page.goto(f"{live_server.url}/labels/{shipment}")
+    page.goto(f"{live_server.url}/shipping-labels/{shipment}")
     assert page.locator("#tracking-barcode svg").count() == 1
     screenshots = request.config.rootpath / "test-results"
     screenshots.mkdir(exist_ok=True)

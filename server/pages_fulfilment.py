@@ -163,6 +163,6 @@ routes = [
     Route("/pack", pack_start_view, methods=["GET"], name="pack_start"),
     Route("/pack/{number}", pack_page_view, methods=["GET", "POST"], name="pack_page"),
     Route("/slips/{number}", slip_view, methods=["GET"], name="slip"),
-    Route("/labels/{number}", label_view, methods=["GET"], name="label"),
+    Route("/shipping-labels/{number}", label_view, methods=["GET"], name="shipping_label"),
     Route("/track/{token}", track_view, methods=["GET"], name="track_page"),
 ]

@@ -4,7 +4,7 @@
 answers all the codes read from one photo, those that match the catalog
 first.  A resolution is a JSON-ready dict::
 
-    {"kind": "item" | "lot" | "location" | "tote" | "order" | "pick_list" | "unknown",
+    {"kind": "item" | "lot" | "location" | "tote" | "order" | "pick_list" | "rma" | "unknown",
      "matched": bool,          # the code names something this warehouse has
      "message": "…",           # one line for the person holding the scanner
      "gs1": {...},             # what a GTIN or GS1 element string carries (sync.gs1)
@@ -15,9 +15,10 @@ first.  A resolution is a JSON-ready dict::
      "tote": {...as location, "pick_list", "orders"},
      "order": {"number", "status", "customer", "line"},
      "pick_list": {"number", "status", "zone", "assigned_to"},
+     "rma": {"number", "order", "status", "refund_status"},
      "problems": ["…"]}        # e.g. a wrong check digit: reported, never guessed
 
-Only the keys that apply are present.  Returns (RMAs) are not resolved yet.
+Only the keys that apply are present.
 """
 
 from __future__ import annotations
@@ -30,12 +31,15 @@ from typing import Any
 
 from .catalog import Catalog, ItemRef, catalog_for
 from .db import read_transaction
+from .errors import NotFound
 from .gs1 import Gs1Data, parse_code
+from .rmas import get_rma
 
 __all__ = ["Read", "resolve_code", "resolve_reads"]
 
 _ORDER = re.compile(r"SO-(\d+)(?:/(\d+))?")
 _PICK_LIST = re.compile(r"PL-\d+")
+_RMA = re.compile(r"RMA-\d+")
 
 
 @dataclass(frozen=True)
@@ -94,6 +98,8 @@ def resolve_code(
         return _resolve_order(conn, f"SO-{order.group(1)}", order.group(2))
     if _PICK_LIST.fullmatch(code):
         return _resolve_pick_list(conn, code)
+    if _RMA.fullmatch(code):
+        return _resolve_rma(conn, code)
     found = catalog.item(code)
     if found is not None:
         return _item_result(conn, *found)
@@ -239,3 +245,12 @@ def _resolve_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
     if row is None:
         return _unknown(f"no pick list {number}")
     return _found("pick_list", f"pick list {number} ({row['status']})", pick_list=dict(row))
+
+
+def _resolve_rma(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
+    try:
+        found = get_rma(conn, number)
+    except NotFound:
+        return _unknown(f"no RMA {number}")
+    rma = {k: found[k] for k in ("number", "order", "status", "refund_status")}
+    return _found("rma", f"return {number} for {found['order']} ({found['status']})", rma=rma)

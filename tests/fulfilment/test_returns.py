@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Callable
 from typing import Any
 
+import numpy
 import pytest
+import zxingcpp
 from devicesim import SimDevice
 from fulfilmentflow import csrf_of, on_hand, packed_order, ship
+from PIL import Image
 from starlette.testclient import TestClient
 
 from server.users import User
@@ -247,3 +252,25 @@ def test_the_returns_desk_receives_a_line(client: TestClient, shipped: dict[str,
     assert rma not in client.get("/returns").text  # all received: no longer waiting
     refused = client.post(f"/returns/{rma}", data={**form, "condition": "shiny"})
     assert refused.status_code == 400 and "condition: one of" in refused.text
+
+
+def _scan(client: TestClient, text: str) -> dict[str, Any]:
+    """A photo of ``text`` as a Code 128 label, through POST /api/scan; its one resolution."""
+    image = zxingcpp.create_barcode(text, zxingcpp.BarcodeFormat.Code128).to_image(scale=4)
+    png = io.BytesIO()
+    Image.fromarray(numpy.asarray(image)).save(png, format="PNG")
+    res = client.post("/api/scan", json={"photo": base64.b64encode(png.getvalue()).decode()})
+    assert res.status_code == 200, res.text
+    [code] = res.json()["codes"]
+    return dict(code["resolution"])
+
+
+def test_a_scanned_rma_label_resolves_to_the_rma(
+    client: TestClient, shipped: dict[str, Any]
+) -> None:
+    rma = _rma(client, shipped, (0, 2)).json()["number"]
+    found = _scan(client, rma)
+    assert found["kind"] == "rma"
+    assert found["rma"] == {"number": rma, "order": shipped["number"], "status": "authorised",
+                            "refund_status": "none"}  # fmt: skip
+    assert _scan(client, "RMA-999")["message"] == "no RMA RMA-999"

@@ -111,15 +111,15 @@ def test_the_shipping_label_carries_the_tracking_number_as_code_128(
 ) -> None:
     order = packed_order(client, scanner(), "S-7", ("SKU-1", 1))
     shipment = ship(client, order["number"], "JD014600006281234567")
-    page = client.get(f"/labels/{shipment['number']}")
+    page = client.get(f"/shipping-labels/{shipment['number']}")
     assert page.status_code == 200
     assert '<svg viewBox="0 0 ' in page.text
     assert 'aria-label="Code 128 barcode JD014600006281234567"' in page.text
     assert "Ada Lovelace" in page.text and "LS1 1AA" in page.text and "DHL" in page.text
     assert "/static/css/print.css" in page.text
-    assert client.get("/labels/SH-404").status_code == 404
+    assert client.get("/shipping-labels/SH-404").status_code == 404
     station = client.get(f"/pack/{order['number']}").text
-    assert f'<a href="/labels/{shipment["number"]}">Shipping label</a>' in station
+    assert f'<a href="/shipping-labels/{shipment["number"]}">Shipping label</a>' in station
 
 
 def test_a_supervisor_marks_a_shipment_delivered_by_hand(
