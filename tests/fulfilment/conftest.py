@@ -15,14 +15,13 @@ from typing import Any
 
 import pytest
 from devicesim import SimDevice
+from fulfilmentflow import CARRIER_SECRET
 from starlette.testclient import TestClient
 
 from server.database import Store
 from server.settings import Settings
 from server.users import User
 from sync.catalog import add_location
-
-CARRIER_SECRET = "whsec-test-4f1c9a"
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from typing import Any
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
+CARRIER_SECRET = "whsec-test-4f1c9a"  # the secret the test settings share with the carrier
+
 SHIP_TO = {
     "name": "Ada Lovelace",
     "line1": "1 Dock Road",

@@ -8,9 +8,8 @@ import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 
-from conftest import CARRIER_SECRET
 from devicesim import SimDevice
-from fulfilmentflow import new_order, on_hand, signed
+from fulfilmentflow import CARRIER_SECRET, new_order, on_hand, signed
 from starlette.testclient import TestClient
 
 from server.database import Store

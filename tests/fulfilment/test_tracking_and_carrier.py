@@ -9,9 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import CARRIER_SECRET
 from devicesim import SimDevice
-from fulfilmentflow import packed_order, ship, signed
+from fulfilmentflow import CARRIER_SECRET, packed_order, ship, signed
 from starlette.testclient import TestClient
 
 from server.users import User
