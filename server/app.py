@@ -7,6 +7,7 @@ applies migrations) and puts what views need on ``app.state``:
     app.state.store            the open Store (server.database)
     app.state.rules            sync.rules.Rules, made from the settings
     app.state.session_secret   the key that signs session cookies
+    app.state.webhooks         the outbound webhook sender (a background task)
     app.state.templates        Jinja2 templates (set at build time)
     app.state.password_hasher  argon2 PasswordHasher (set at build time)
     app.state.login_throttle   server.login_throttle.LoginThrottle (set at build time)
@@ -39,13 +40,16 @@ from server import (
     api_scan,
     api_sync,
     api_waves,
+    api_webhooks,
     audit_views,
     pages,
     pages_console,
     pages_fulfilment,
     pages_labels,
+    pages_orders,
     pages_returns,
     webhooks_carrier,
+    webhooks_payment,
 )
 from server.auth import session_middleware
 from server.database import Store
@@ -56,6 +60,7 @@ from server.settings import Settings
 from server.settings_audit import record_setting_changes
 from server.users import DEFAULT_HASHER
 from server.vapid_keys import ensure_vapid_keys
+from server.webhook_delivery import WebhookSender
 from server.webpush_sender import PushSender
 from sync.rules import Rules
 
@@ -100,9 +105,12 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
             pushing = asyncio.create_task(
                 app.state.push_sender.run_forever(settings.push_interval_seconds)
             )
+            app.state.webhooks = WebhookSender(store, settings)
+            app.state.webhooks.start()
             try:
                 yield
             finally:
+                await app.state.webhooks.stop()
                 pushing.cancel()
                 with suppress(asyncio.CancelledError):
                     await pushing
@@ -122,6 +130,9 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *audit_views.routes,
         *api_push.routes,
         *pages_console.routes,
+        *api_webhooks.routes,
+        *webhooks_payment.routes,
+        *pages_orders.routes,
         *pages.routes,
         *pages_labels.routes,
         *api_fulfilment.routes,

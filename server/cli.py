@@ -125,6 +125,23 @@ def _importer(what: str, fn: Callable[[sqlite3.Connection, str | Path], int]) ->
     return run
 
 
+def cmd_import_orders(args: argparse.Namespace) -> int:
+    from .csv_orders import import_orders
+
+    conn = _open(args)
+    try:
+        summary = import_orders(conn, args.file, by_user=args.user)
+    finally:
+        conn.close()
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(summary.statuses.items()))
+    print(
+        f"imported {len(summary.created)} orders ({summary.rows} rows) from {args.file}"
+        + (f": {statuses}" if statuses else "")
+        + (f"; {len(summary.already)} already there, unchanged" if summary.already else "")
+    )
+    return 0
+
+
 def cmd_export_stock(args: argparse.Namespace) -> int:
     conn = _open(args)
     try:
@@ -232,7 +249,9 @@ def build_parser() -> argparse.ArgumentParser:
     user_add.add_argument("--password", required=True, help="at least 8 characters")
 
     imports = commands.add_parser(
-        "import", help="import the catalog from CSV", description="Import the catalog from CSV."
+        "import",
+        help="import the catalog or orders from CSV",
+        description="Import the catalog or orders from CSV.",
     )
     import_commands = imports.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for what, fn, columns in (
@@ -249,6 +268,21 @@ def build_parser() -> argparse.ArgumentParser:
             "Every row is checked first; one bad row imports nothing.",
         )
         sub.add_argument("file", metavar="FILE.csv")
+    from .csv_orders import ORDER_COLUMNS
+
+    sub = _add_command(
+        import_commands,
+        "orders",
+        cmd_import_orders,
+        "create and allocate orders from a CSV file (one row per order line)",
+        "Create and allocate orders from a CSV file with a header row, one row per\n"
+        "order line; rows with the same channel and external_ref are one order.\n\n"
+        f"Columns: {', '.join(ORDER_COLUMNS)}\n\n"
+        "Every row is checked first; one bad row imports nothing.  An order already\n"
+        "imported with the same content is left as it is.",
+    )
+    sub.add_argument("file", metavar="FILE.csv")
+    sub.add_argument("--user", default="csv-import", help="who the orders are recorded as made by")
 
     exports = commands.add_parser("export", help="export to CSV", description="Export to CSV.")
     export_commands = exports.add_subparsers(title="commands", metavar="COMMAND", required=True)

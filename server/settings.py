@@ -75,6 +75,25 @@ class Settings:
     carrier_webhook_tolerance_seconds: int = _setting(
         300, "how far a carrier webhook's signed timestamp may be from now (replay window)"
     )
+    payment_webhook_secret: str = _setting(
+        "", "shared secret of the payment webhook's HMAC signature; empty = webhook refused"
+    )
+    webhook_tolerance_seconds: int = _setting(
+        300, "how far a webhook signature's timestamp may be from the server's clock"
+    )
+    webhook_max_attempts: int = _setting(
+        8, "tries of an outbound webhook delivery before it is given up"
+    )
+    webhook_backoff_ms: int = _setting(
+        2000, "first retry delay of an outbound webhook; doubles each try, with jitter"
+    )
+    webhook_backoff_max_ms: int = _setting(
+        3_600_000, "longest delay between two tries of an outbound webhook"
+    )
+    webhook_timeout_ms: int = _setting(10_000, "how long one outbound webhook request may take")
+    webhook_poll_ms: int = _setting(
+        500, "how often the outbound webhook task looks for new events and due retries"
+    )
 
     bulk_accept_max_value: int = _setting(
         50, "the most a count variance may be worth (units × unit cost) to be bulk accepted"

@@ -18,7 +18,8 @@ import sqlite3
 from .clock import iso_now
 from .kinds import ALLOCATABLE_LOCATION_KINDS
 
-__all__ = ["allocate", "release", "available", "backordered_for", "has_backorders"]
+__all__ = ["allocate", "allocate_lines", "release", "available", "backordered_for",
+           "has_backorders"]  # fmt: skip
 
 _KINDS = ", ".join(f"'{k}'" for k in ALLOCATABLE_LOCATION_KINDS)
 
@@ -54,27 +55,44 @@ def allocate(conn: sqlite3.Connection, order_id: int) -> bool:
 
     Runs inside the caller's write transaction.
     """
-    complete = True
-    now = iso_now()
     lines = conn.execute(
-        "SELECT ol.id, ol.item_id, ol.qty - coalesce((SELECT sum(r.qty) FROM reservations r"
-        "   WHERE r.order_line_id = ol.id AND r.released_at IS NULL), 0)"
+        "SELECT ol.id, ol.item_id, ol.qty - ol.picked - coalesce((SELECT sum(r.qty)"
+        "   FROM reservations r WHERE r.order_line_id = ol.id AND r.released_at IS NULL), 0)"
         " FROM order_lines ol WHERE ol.order_id = ? ORDER BY ol.line_no",
         (order_id,),
     ).fetchall()
+    made = allocate_lines(conn, [(r[0], r[1], r[2]) for r in lines])
+    return all(sum(q for line, _, _, q in made if line == r[0]) >= r[2] for r in lines)
+
+
+def allocate_lines(
+    conn: sqlite3.Connection, lines: list[tuple[int, int, int]]
+) -> list[tuple[int, int, str, int]]:
+    """Reserve ``need`` units for each (line id, item id, need); returns the
+    reservations made as (line id, location id, lot, qty).  Inside the
+    caller's write transaction."""
+    now = iso_now()
+    made: list[tuple[int, int, str, int]] = []
+    rows = []
+    taken: dict[tuple[int, int, str], int] = {}  # by earlier lines of this call
     for line_id, item_id, need in lines:
         for location_id, lot, free in available(conn, item_id):
             if need <= 0:
                 break
-            take = min(need, free)
-            conn.execute(
-                "INSERT INTO reservations(order_line_id, item_id, location_id, lot, qty,"
-                " created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                (line_id, item_id, location_id, lot, take, now),
-            )
+            key = (item_id, location_id, lot)
+            take = min(need, free - taken.get(key, 0))
+            if take <= 0:
+                continue
+            taken[key] = taken.get(key, 0) + take
+            made.append((line_id, location_id, lot, take))
+            rows.append((line_id, item_id, location_id, lot, take, now))
             need -= take
-        complete = complete and need <= 0
-    return complete
+    conn.executemany(
+        "INSERT INTO reservations(order_line_id, item_id, location_id, lot, qty, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        rows,
+    )
+    return made
 
 
 def release(conn: sqlite3.Connection, order_id: int, why: str) -> int:

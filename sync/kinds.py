@@ -25,6 +25,8 @@ __all__ = [
     "ORDER_STATUSES",
     "ORDER_TRANSITIONS",
     "PAYMENT_STATUSES",
+    "PAYMENT_TRANSITIONS",
+    "WEBHOOK_EVENT_TYPES",
     "ALLOCATABLE_LOCATION_KINDS",
     "SHIPMENT_EVENT_KINDS",
     "CARRIER_EVENT_KINDS",
@@ -61,6 +63,8 @@ CONFLICT_CODES: Final = (
     "OVERSHIP",
     "RETURN_UNEXPECTED",
     "COUNT_AMBIGUOUS",
+    "SHORT_PICK",
+    "PUTBACK_UNEXPECTED",
 )
 # Recorded, waiting for a supervisor before stock changes ("held").
 HOLD_CODES: Final = (
@@ -127,7 +131,7 @@ ORDER_TRANSITIONS: Final = {
     "new": ("allocated", "backordered", "cancelled"),
     "backordered": ("allocated", "picking", "cancelled"),
     "allocated": ("backordered", "picking", "cancelled"),
-    "picking": ("picked", "cancelled"),
+    "picking": ("picked", "backordered", "cancelled"),
     "picked": ("packed", "cancelled"),
     "packed": ("shipped", "cancelled"),
     "shipped": ("delivered",),
@@ -136,6 +140,17 @@ ORDER_TRANSITIONS: Final = {
 }
 
 PAYMENT_STATUSES: Final = ("pending", "authorized", "paid", "refunded")
+
+# Payment only moves forward: a late "authorized" after "paid" changes nothing.
+PAYMENT_TRANSITIONS: Final = {
+    "pending": ("authorized", "paid"),
+    "authorized": ("paid",),
+    "paid": ("refunded",),
+    "refunded": (),
+}
+
+# What outbound webhooks can subscribe to.
+WEBHOOK_EVENT_TYPES: Final = ("order.status", "order.payment", "ledger.movement")
 
 # Where stock can be promised to orders: not the dock, not staging, never
 # quarantine or returns.

@@ -18,6 +18,7 @@ from .fulfilment_hooks import HOOKED_KINDS, LineMove, after_posting
 from .movement import Incoming, WireMovement, validate
 from .picking import LinePick, pick_against_line
 from .posting import Key, Poster
+from .putback import complete_putback
 from .rules import Rules
 from .tolerance import Tolerances
 
@@ -259,8 +260,11 @@ class Merger:
             ):
                 self._absorb(key, pos, qty, result, item.id)
         if m.kind == "pick" and m.ref is not None and m.ref.order_line:
+            reason = m.reason or m.note
+            if m.ref.task and reason:
+                self.poster.flush()  # a short pick allocates again from the stock table
             line_pick = LinePick(m.ref.order_line, item.id, src.id, lot, units, pos.server_seq,
-                                 m.user or "")  # fmt: skip
+                                 m.user or "", dst.id, m.ref.task, reason)  # fmt: skip
             for code, message in pick_against_line(self.conn, line_pick):
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in HOOKED_KINDS:
@@ -268,6 +272,10 @@ class Merger:
                                  pos.server_seq, m.condition)  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
+        if m.kind != "pick" and m.ref is not None and m.ref.task and m.ref.task.startswith("PB-"):
+            problem = complete_putback(self.conn, m.ref.task, units, pos.server_seq)
+            if problem is not None:
+                self._conflict(result, "PUTBACK_UNEXPECTED", problem, item.id, dst.id)
         if not src.virtual:
             on_hand = self.poster.stock_row((item.id, src.id, lot)).on_hand
             if on_hand < 0:

@@ -21,16 +21,18 @@ from typing import Any
 
 import msgspec
 
-from .allocation import allocate, backordered_for, release
+from .allocation import allocate, allocate_lines, backordered_for, release
 from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import Conflict, InvalidRequest, NotFound, ShelfsyncError
 from .kinds import ORDER_TRANSITIONS, PAYMENT_STATUSES
 from .meta import next_server_seq
+from .putback import cancel_open_tasks, make_putbacks
 
-__all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "get_order",
-           "cancel_order", "set_status", "allocate_backorders"]  # fmt: skip
+__all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "create_orders",
+           "create_order_in", "get_order", "cancel_order", "set_status", "allocate_backorders",
+           "check_order", "order_tasks"]  # fmt: skip
 
 MAX_LINES = 500
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -75,6 +77,14 @@ def decode_order(body: bytes) -> OrderIn:
         raise InvalidRequest(f"malformed order: {text}", [text]) from None
     except msgspec.DecodeError:
         raise InvalidRequest("the body is not valid JSON") from None
+    problems = check_order(order)
+    if problems:
+        raise InvalidRequest(f"the order is not valid: {problems[0]}", problems)
+    return order
+
+
+def check_order(order: OrderIn) -> list[str]:
+    """Every problem with the order's fields, each as ``field: what is wrong``."""
     problems = []
     if not _CHANNEL.match(order.channel):
         problems.append("channel: lower-case letters, digits, '.', '_' or '-', at most 32")
@@ -99,9 +109,7 @@ def decode_order(body: bytes) -> OrderIn:
     for n, line in enumerate(order.lines, 1):
         if not 1 <= line.qty <= 1_000_000:
             problems.append(f"lines[{n}].qty: 1 to 1,000,000")
-    if problems:
-        raise InvalidRequest(f"the order is not valid: {problems[0]}", problems)
-    return order
+    return problems
 
 
 def _digest(order: OrderIn) -> str:
@@ -117,51 +125,111 @@ def create_order(
     channel and reference already made it.  Raises Conflict when that
     reference was used for a different order, InvalidRequest for an unknown item.
     """
+    with write_transaction(conn):
+        return create_order_in(conn, order, by_user=by_user)
+
+
+def create_orders(
+    conn: sqlite3.Connection, orders: list[tuple[OrderIn, str]]
+) -> list[tuple[dict[str, Any], bool] | ShelfsyncError]:
+    """Create several orders in one write transaction (group commit).
+
+    Each order runs in a savepoint of its own, so one that is refused
+    (returned as its error) leaves the others alone.  Allocation is as
+    serial as ever: one writer, one order after the other.
+    """
+    results: list[tuple[dict[str, Any], bool] | ShelfsyncError] = []
+    with write_transaction(conn):
+        for order, by_user in orders:
+            conn.execute("SAVEPOINT one_order")
+            try:
+                results.append(create_order_in(conn, order, by_user=by_user))
+            except ShelfsyncError as exc:
+                conn.execute("ROLLBACK TO one_order")
+                results.append(exc)
+            conn.execute("RELEASE one_order")
+    return results
+
+
+def create_order_in(
+    conn: sqlite3.Connection, order: OrderIn, *, by_user: str
+) -> tuple[dict[str, Any], bool]:
+    """``create_order`` inside the caller's write transaction."""
     external_ref = order.external_ref or f"auto-{uuid.uuid4()}"
     digest = _digest(order)
-    with write_transaction(conn):
-        found = conn.execute(
-            "SELECT number, digest FROM orders WHERE channel = ? AND external_ref = ?",
-            (order.channel, external_ref),
-        ).fetchone()
-        if found is not None:
-            if found[1] != digest:
-                raise Conflict(
-                    f"{order.channel} order {external_ref} already exists as {found[0]}"
-                    " with other content"
-                )
-            return get_order(conn, found[0]), False
-        catalog = catalog_for(conn)
-        item_ids = []
-        unknown = []
-        for n, line in enumerate(order.lines, 1):
-            hit = catalog.item(line.item)
-            if hit is None:
-                unknown.append(f"lines[{n}].item: no item has SKU or barcode {line.item}")
-            else:
-                item_ids.append((hit[0].id, line.qty * hit[1]))
-        if unknown:
-            raise InvalidRequest(f"the order is not valid: {unknown[0]}", unknown)
-        now = iso_now()
-        cur = conn.execute(
-            "INSERT INTO orders(number, channel, external_ref, customer, ship_to, priority,"
-            " requested_date, payment_status, status, digest, created_at, created_by, server_seq)"
-            " VALUES ('', ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
-            (order.channel, external_ref, order.customer, _encoder.encode(order.ship_to).decode(),
-             order.priority, order.requested_date, order.payment_status, digest, now, by_user,
-             next_server_seq(conn)),
-        )  # fmt: skip
-        order_id = int(cur.lastrowid or 0)
-        number = f"SO-{order_id}"
-        conn.execute("UPDATE orders SET number = ? WHERE id = ?", (number, order_id))
-        conn.executemany(
-            "INSERT INTO order_lines(order_id, line_no, item_id, qty) VALUES (?, ?, ?, ?)",
-            [(order_id, n, item_id, qty) for n, (item_id, qty) in enumerate(item_ids, 1)],
-        )
-        _event(conn, order_id, None, "new", by_user, f"from {order.channel}")
-        complete = allocate(conn, order_id)
-        _move(conn, order_id, "new", "allocated" if complete else "backordered", by_user)
-        return get_order(conn, number), True
+    found = conn.execute(
+        "SELECT number, digest FROM orders WHERE channel = ? AND external_ref = ?",
+        (order.channel, external_ref),
+    ).fetchone()
+    if found is not None:
+        if found[1] != digest:
+            raise Conflict(
+                f"{order.channel} order {external_ref} already exists as {found[0]}"
+                " with other content"
+            )
+        return get_order(conn, found[0]), False
+    catalog = catalog_for(conn)
+    items = []
+    unknown = []
+    for n, line in enumerate(order.lines, 1):
+        hit = catalog.item(line.item)
+        if hit is None:
+            unknown.append(f"lines[{n}].item: no item has SKU or barcode {line.item}")
+        else:
+            items.append((hit[0], line.qty * hit[1]))
+    if unknown:
+        raise InvalidRequest(f"the order is not valid: {unknown[0]}", unknown)
+    now = iso_now()
+    order_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM orders").fetchone()[0]
+    number = f"SO-{order_id}"
+    ship_to = _encoder.encode(order.ship_to)
+    conn.execute(
+        "INSERT INTO orders(id, number, channel, external_ref, customer, ship_to, priority,"
+        " requested_date, payment_status, status, digest, created_at, created_by, server_seq)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
+        (order_id, number, order.channel, external_ref, order.customer, ship_to.decode(),
+         order.priority, order.requested_date, order.payment_status, digest, now, by_user,
+         next_server_seq(conn)),
+    )  # fmt: skip
+    first_line = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM order_lines").fetchone()[0]
+    conn.executemany(
+        "INSERT INTO order_lines(id, order_id, line_no, item_id, qty) VALUES (?, ?, ?, ?, ?)",
+        [(first_line + n, order_id, n + 1, item.id, qty) for n, (item, qty) in enumerate(items)],
+    )
+    made = allocate_lines(
+        conn, [(first_line + n, item.id, qty) for n, (item, qty) in enumerate(items)]
+    )
+    reserved: dict[int, list[dict[str, Any]]] = {}
+    for line_id, location_id, lot, qty in made:
+        code = catalog.locations_by_id[location_id].code
+        reserved.setdefault(line_id, []).append({"location": code, "lot": lot or None, "qty": qty})
+    complete = all(
+        sum(r["qty"] for r in reserved.get(first_line + n, [])) >= qty
+        for n, (_, qty) in enumerate(items)
+    )
+    status = "allocated" if complete else "backordered"
+    conn.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
+    conn.executemany(
+        "INSERT INTO order_events(order_id, from_status, to_status, by_user, at, note)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        [(order_id, None, "new", by_user, now, f"from {order.channel}"),
+         (order_id, "new", status, by_user, now, None)],
+    )  # fmt: skip
+    lines = []
+    for n, (item, qty) in enumerate(items):
+        mine = reserved.get(first_line + n, [])
+        lines.append({"line": f"{number}/{n + 1}", "item": item.sku, "qty": qty,
+                      "reserved": sum(r["qty"] for r in mine), "reservations": mine})  # fmt: skip
+    return {
+        "number": number, "channel": order.channel, "external_ref": external_ref,
+        "customer": order.customer, "ship_to": msgspec.json.decode(ship_to),
+        "priority": order.priority, "requested_date": order.requested_date,
+        "payment_status": order.payment_status, "status": status, "lines": lines,
+        "history": [
+            {"from": None, "to": "new", "by": by_user, "at": now, "note": f"from {order.channel}"},
+            {"from": "new", "to": status, "by": by_user, "at": now, "note": None},
+        ],
+    }, True  # fmt: skip
 
 
 def _event(
@@ -213,18 +281,23 @@ def set_status(conn: sqlite3.Connection, number: str, status: str, *, by_user: s
 def cancel_order(
     conn: sqlite3.Connection, number: str, *, by_user: str, reason: str
 ) -> dict[str, Any]:
-    """Cancel an order that has not been picked yet, releasing what it reserved."""
+    """Cancel an order, releasing what it reserved.
+
+    Its pick tasks not yet picked are cancelled (pull tells the pickers);
+    whatever was already picked gets put-back tasks to its bins.
+    """
     if not reason.strip():
         raise InvalidRequest("reason: say why the order is cancelled")
     with write_transaction(conn):
         row = _find(conn, number)
-        if row["status"] in ("picking", "picked", "packed"):
-            raise Conflict(
-                f"{number} is {row['status']}: cancelling it needs put-back tasks, which are"
-                " not built yet"
-            )
+        if row["status"] == "packed":
+            raise Conflict(f"{number} is packed: unpack it before cancelling")
         _move(conn, row["id"], row["status"], "cancelled", by_user, reason)
         release(conn, row["id"], "order cancelled")
+        seq = next_server_seq(conn)
+        cancel_open_tasks(conn, row["id"], seq)
+        if row["status"] in ("picking", "picked"):
+            make_putbacks(conn, row["id"], seq)
         return get_order(conn, number)
 
 
@@ -289,3 +362,25 @@ def get_order(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
         "lines": lines,
         "history": events,
     }
+
+
+def order_tasks(conn: sqlite3.Connection, number: str) -> list[dict[str, Any]]:
+    """The order's pick and put-back tasks, with their status (for the staff page)."""
+    row = _find(conn, number)
+    return [
+        dict(r)
+        for r in conn.execute(
+            "SELECT 'PT-' || t.id AS id, 'pick' AS kind, p.number AS list, i.sku AS item,"
+            ' l.code AS location, tote.code AS "to", t.qty, t.status, p.assigned_to'
+            " FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
+            " JOIN order_lines ol ON ol.id = t.order_line_id JOIN items i ON i.id = t.item_id"
+            " JOIN locations l ON l.id = t.location_id JOIN locations tote ON tote.id = t.tote_id"
+            " WHERE ol.order_id = :o"
+            " UNION ALL SELECT 'PB-' || b.id, 'putback', NULL, i.sku, src.code, dst.code, b.qty,"
+            " b.status, b.assigned_to FROM putback_tasks b"
+            " JOIN order_lines ol ON ol.id = b.order_line_id JOIN items i ON i.id = b.item_id"
+            " JOIN locations src ON src.id = b.from_id JOIN locations dst ON dst.id = b.to_id"
+            " WHERE ol.order_id = :o ORDER BY 2, 1",
+            {"o": row["id"]},
+        )
+    ]

@@ -4,6 +4,10 @@ reservations, move the order along, and say what a supervisor must see.
 Called by the merge after the pick's ledger entries are posted.  A pick is a
 fact, so nothing here refuses it: a line already complete makes it
 ``OVERPICK``, an order cancelled or already packed ``ORDER_CLOSED``; both post.
+Each pick is kept in ``line_picks`` (what a put-back must bring back); a pick
+for a cancelled order gets a put-back task at once.  A pick naming its task
+marks the task done; one that takes less, with a reason, is a short pick
+(``short_pick.py``).
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from dataclasses import dataclass
 
 from .clock import iso_now
 from .kinds import ORDER_TRANSITIONS
+from .putback import putback_late_pick
+from .short_pick import short_pick, task_of
 
 __all__ = ["LinePick", "pick_against_line"]
 
@@ -28,6 +34,9 @@ class LinePick:
     units: int
     seq: int  # the pick's server_seq
     user: str
+    to_id: int = 0  # where the picked units went (a tote, staging)
+    task: str | None = None  # "PT-7"
+    reason: str | None = None  # given with a short pick
 
 
 def _parse(ref: str) -> tuple[str, int] | None:
@@ -57,9 +66,28 @@ def pick_against_line(conn: sqlite3.Connection, pick: LinePick) -> list[tuple[st
         conflicts.append(("OVERPICK", f"{pick.ref}: this line is for another item"))
         return conflicts
     conn.execute("UPDATE order_lines SET picked = picked + ? WHERE id = ?", (pick.units, line_id))
+    conn.execute(
+        "INSERT INTO line_picks(order_line_id, movement_seq, from_id, to_id, lot, units, user)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)",
+        (line_id, pick.seq, pick.location_id, pick.to_id, pick.lot, pick.units, pick.user),
+    )
+    task = task_of(conn, pick.task, line_id) if pick.task else None
     _use_reservations(conn, line_id, pick)
-    if status not in CLOSED:
+    if status == "cancelled":
+        putback_late_pick(conn, line_id, item_id, tote_id=pick.to_id, bin_id=pick.location_id,
+                          lot=pick.lot, units=pick.units, user=pick.user, seq=pick.seq)  # fmt: skip
+    elif status not in CLOSED:
         _advance(conn, order_id, status, pick)
+    if task is not None:
+        conn.execute(
+            "UPDATE pick_tasks SET status = 'done', server_seq = ? WHERE id = ?",
+            (pick.seq, task[0]),
+        )
+        if pick.units < task[5] and (pick.reason or "").strip() and status not in CLOSED:
+            conflicts += short_pick(
+                conn, task, ref=pick.ref, order_id=order_id, item_id=item_id,
+                missing=task[5] - pick.units, seq=pick.seq, user=pick.user,
+            )  # fmt: skip
     return conflicts
 
 
@@ -95,6 +123,8 @@ def _advance(conn: sqlite3.Connection, order_id: int, status: str, pick: LinePic
         "SELECT count(*) FROM order_lines WHERE order_id = ? AND picked < qty", (order_id,)
     ).fetchone()[0]
     target = "picked" if open_lines == 0 else "picking"
+    if status == "backordered" and target == "picking":
+        return  # still waiting for stock: allocation moves it on when stock arrives
     path = [target] if target in ORDER_TRANSITIONS[status] else []
     if not path and target == "picked" and "picking" in ORDER_TRANSITIONS[status]:
         path = ["picking", "picked"]

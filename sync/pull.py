@@ -101,6 +101,7 @@ _SEQS = (
     " UNION ALL SELECT status_seq FROM movements WHERE device_id = :d AND status_seq > :c"
     " UNION ALL SELECT t.server_seq FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
     "   WHERE t.server_seq > :c AND p.assigned_to = :u"
+    " UNION ALL SELECT server_seq FROM putback_tasks WHERE server_seq > :c AND assigned_to = :u"
     " ORDER BY 1 LIMIT 1 OFFSET :o"
 )
 # From the start, the stock table itself is smaller than its history.

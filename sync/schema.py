@@ -356,3 +356,7 @@ from . import schema_console  # noqa: E402, F401
 
 # isort: split
 from . import schema_fulfilment  # noqa: E402, F401  (alters order_lines: after the orders)
+
+# After schema_orders (m004 alters its pick_tasks), so not in sorted order.
+# isort: split
+from . import schema_intake  # noqa: E402, F401

@@ -18,6 +18,7 @@ from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
 from .meta import next_server_seq
+from .putback import PUTBACK_TASKS_FOR_USER
 
 __all__ = ["build_wave", "assign_pick_list", "get_pick_list", "TASKS_FOR_USER"]
 
@@ -43,7 +44,7 @@ ORDER BY l.code
 _TASKS = """
 SELECT 'PT-' || t.id AS id, 'pick' AS kind, p.number AS list, p.status AS list_status,
        o.number || '/' || ol.line_no AS order_line, i.sku AS item, l.code AS location,
-       t.lot, t.qty, tote.code AS tote, t.walk, t.server_seq
+       t.lot, t.qty, tote.code AS tote, t.walk, t.server_seq, t.status, tote.code AS "to"
 FROM pick_tasks t
 JOIN pick_lists p ON p.id = t.pick_list_id
 JOIN order_lines ol ON ol.id = t.order_line_id
@@ -52,13 +53,18 @@ JOIN items i ON i.id = t.item_id
 JOIN locations l ON l.id = t.location_id
 JOIN locations tote ON tote.id = t.tote_id
 WHERE {where}
-ORDER BY p.id, t.walk
 """
-# The tasks a device sees: those of the lists assigned to its user.
-TASKS_FOR_USER = _TASKS.format(
-    where="p.assigned_to = :user AND t.server_seq > :cursor AND t.server_seq <= :upto"
+# The tasks a device sees: those of the lists assigned to its user, and the
+# put-backs given to that user (``putback.py``), each with its status.
+TASKS_FOR_USER = (
+    _TASKS.format(
+        where="p.assigned_to = :user AND t.server_seq > :cursor AND t.server_seq <= :upto"
+    )
+    + " UNION ALL "
+    + PUTBACK_TASKS_FOR_USER
+    + " ORDER BY kind, list, walk"
 )
-_TASKS_OF_LIST = _TASKS.format(where="p.id = :list")
+_TASKS_OF_LIST = _TASKS.format(where="p.id = :list") + " ORDER BY t.walk"
 
 
 def build_wave(

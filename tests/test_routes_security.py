@@ -27,6 +27,7 @@ PUBLIC = {
     ("POST", "/api/webhooks/carrier"),  # HMAC-signed by the carrier
     ("GET", "/track/{token}"),  # an unguessable token
     ("GET", "/api/track/{token}"),  # the same, as JSON
+    ("POST", "/api/webhooks/payment"),  # an HMAC signature of the body (tests/intake)
 }
 PUBLIC_MOUNTS = {"/static"}
 
@@ -90,6 +91,13 @@ GUARDED = {
     ("GET", "/returns"): Access(roles=EVERYONE),
     ("GET", "/returns/{number}"): Access(roles=EVERYONE),
     ("POST", "/returns/{number}"): Access(roles=EVERYONE),
+    ("POST", "/api/webhook-endpoints"): Access(roles=frozenset({"admin"})),
+    ("GET", "/api/webhook-endpoints"): Access(roles=frozenset({"admin"})),
+    ("GET", "/api/webhook-endpoints/{endpoint}/deliveries"): Access(roles=frozenset({"admin"})),
+    ("GET", "/orders"): Access(roles=EVERYONE),
+    ("GET", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("POST", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("GET", "/orders/{number}"): Access(roles=EVERYONE),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),
@@ -111,7 +119,7 @@ def concrete(path: str) -> str:
 
 
 def call(client: TestClient, method: str, path: str, **kwargs: Any) -> Any:
-    if method != "GET":
+    if method != "GET" and "data" not in kwargs:
         kwargs.setdefault("json", {})
     return client.request(method, concrete(path), follow_redirects=False, **kwargs)
 

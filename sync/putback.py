@@ -1,0 +1,133 @@
+"""Put-back: the picked units of a cancelled order go back to their bins.
+
+Cancelling an order that has been (partly) picked leaves its units in a tote
+or in staging.  ``make_putbacks`` turns what was picked for each line (the
+``line_picks`` rows: which bin, into which tote, how many) into put-back
+tasks, one per bin, tote and lot, for the picker who picked them.  They reach
+the picker's devices through pull (``changes.tasks``, kind ``putback``) like
+pick tasks.  The put-back itself is a ``putaway`` movement from the task's
+``location`` to its ``to`` with ``ref.task`` = the task id; when it posts,
+``complete_putback`` counts it against the task.
+
+A pick that arrives after the cancel (recorded offline) gets its own put-back
+task through ``putback_late_pick``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+
+from .clock import iso_now
+
+__all__ = ["make_putbacks", "putback_late_pick", "complete_putback", "cancel_open_tasks",
+           "PUTBACK_TASKS_FOR_USER"]  # fmt: skip
+
+# Shaped like the pick tasks of ``waves.TASKS_FOR_USER`` (one UNION ALL).
+PUTBACK_TASKS_FOR_USER = """
+SELECT 'PB-' || b.id AS id, 'putback' AS kind, NULL AS list, NULL AS list_status,
+       o.number || '/' || ol.line_no AS order_line, i.sku AS item, src.code AS location,
+       b.lot, b.qty, src.code AS tote, coalesce(dst.pick_seq, 0) AS walk, b.server_seq,
+       b.status, dst.code AS "to"
+FROM putback_tasks b
+JOIN order_lines ol ON ol.id = b.order_line_id
+JOIN orders o ON o.id = ol.order_id
+JOIN items i ON i.id = b.item_id
+JOIN locations src ON src.id = b.from_id
+JOIN locations dst ON dst.id = b.to_id
+WHERE b.assigned_to = :user AND b.server_seq > :cursor AND b.server_seq <= :upto
+"""
+
+
+def _assignee(conn: sqlite3.Connection, line_id: int, picker: str) -> str:
+    """The picker of the line's open or last pick list, else whoever picked."""
+    row = conn.execute(
+        "SELECT p.assigned_to FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
+        " WHERE t.order_line_id = ? AND p.assigned_to IS NOT NULL ORDER BY t.id DESC LIMIT 1",
+        (line_id,),
+    ).fetchone()
+    return str(row[0]) if row is not None else picker
+
+
+def make_putbacks(conn: sqlite3.Connection, order_id: int, seq: int) -> int:
+    """Put-back tasks for everything picked for the order; returns how many tasks.
+
+    Inside the caller's write transaction; ``seq`` is the change's server_seq.
+    """
+    rows = conn.execute(
+        "SELECT lp.order_line_id, ol.item_id, lp.to_id, lp.from_id, lp.lot, sum(lp.units),"
+        " max(lp.user) FROM line_picks lp JOIN order_lines ol ON ol.id = lp.order_line_id"
+        " WHERE ol.order_id = ? GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 4",
+        (order_id,),
+    ).fetchall()
+    now = iso_now()
+    made = 0
+    for line_id, item_id, tote_id, bin_id, lot, units, picker in rows:
+        if units <= 0:
+            continue
+        conn.execute(
+            "INSERT INTO putback_tasks(order_line_id, item_id, from_id, to_id, lot, qty,"
+            " assigned_to, created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (line_id, item_id, tote_id, bin_id, lot, units, _assignee(conn, line_id, picker),
+             now, seq),
+        )  # fmt: skip
+        made += 1
+    return made
+
+
+def putback_late_pick(
+    conn: sqlite3.Connection,
+    line_id: int,
+    item_id: int,
+    *,
+    tote_id: int,
+    bin_id: int,
+    lot: str,
+    units: int,
+    user: str,
+    seq: int,
+) -> None:
+    """A pick posted for an order already cancelled: put those units back too."""
+    conn.execute(
+        "INSERT INTO putback_tasks(order_line_id, item_id, from_id, to_id, lot, qty,"
+        " assigned_to, created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (line_id, item_id, tote_id, bin_id, lot, units, _assignee(conn, line_id, user),
+         iso_now(), seq),
+    )  # fmt: skip
+
+
+def complete_putback(conn: sqlite3.Connection, task: str, units: int, seq: int) -> str | None:
+    """Count a posted movement naming ``PB-n`` against that task.
+
+    Returns a message for a supervisor when the task does not exist or is
+    no longer open, else None.  ``seq`` is the movement's server_seq.
+    """
+    number = task.removeprefix("PB-")
+    row = conn.execute(
+        "SELECT id, qty, status FROM putback_tasks WHERE id = ?",
+        (int(number) if number.isdigit() else -1,),
+    ).fetchone()
+    if row is None:
+        return f"{task}: no such put-back task"
+    if row[2] != "open":
+        return f"{task}: the put-back task is already {row[2]}"
+    left = row[1] - units
+    if left > 0:
+        conn.execute(
+            "UPDATE putback_tasks SET qty = ?, server_seq = ? WHERE id = ?", (left, seq, row[0])
+        )
+    else:
+        conn.execute(
+            "UPDATE putback_tasks SET status = 'done', done_seq = ?, server_seq = ? WHERE id = ?",
+            (seq, seq, row[0]),
+        )
+    return None
+
+
+def cancel_open_tasks(conn: sqlite3.Connection, order_id: int, seq: int) -> int:
+    """Cancel the order's pick tasks not yet picked, so pull tells the pickers."""
+    cur = conn.execute(
+        "UPDATE pick_tasks SET status = 'cancelled', server_seq = ? WHERE status = 'open'"
+        " AND order_line_id IN (SELECT id FROM order_lines WHERE order_id = ?)",
+        (seq, order_id),
+    )
+    return cur.rowcount

@@ -1,0 +1,157 @@
+"""Outbound webhooks delivered by the app's background task to a real receiver on
+127.0.0.1: signed, carrying event ids, retried with back-off, given up after N tries."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from intake.receiver import Receiver, receiver
+from orders.orderdata import order
+from starlette.testclient import TestClient
+
+from server.database import Store
+from server.settings import Settings
+from server.users import User
+from sync.local import post_local
+from sync.webhook_events import Backoff, enqueue
+
+
+@pytest.fixture
+def settings(db_path: Path) -> Settings:
+    return Settings.from_env({}, db=db_path, webhook_poll_ms=30, webhook_backoff_ms=40,
+                             webhook_max_attempts=3, webhook_timeout_ms=2000)  # fmt: skip
+
+
+@pytest.fixture
+def admin(client: TestClient, warehouse: Store, logged_in: Callable[..., User]) -> User:
+    return logged_in("admin")
+
+
+def register(client: TestClient, hook: Receiver, events: list[str] | None = None) -> dict[str, Any]:
+    res = client.post("/api/webhook-endpoints", json={"url": hook.url, "events": events})
+    assert res.status_code == 201, res.text
+    hook.secret = res.json()["secret"]
+    return dict(res.json())
+
+
+def test_order_and_ledger_events_arrive_signed_with_their_ids(
+    client: TestClient,
+    admin: User,
+    store: Store,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+) -> None:
+    with receiver() as hook:
+        made = register(client, hook)
+        assert made["secret"].startswith("whsec_")
+        listed = client.get("/api/webhook-endpoints").json()["endpoints"]
+        assert "secret" not in listed[0] and listed[0]["url"] == hook.url
+        client.cookies.clear()
+        login(make_user("supervisor").username)
+        number = client.post("/api/orders", json=order("WH-1", ("SKU-1", 3))).json()["number"]
+        [moved] = store.write(post_local, [{"kind": "transfer", "item": "SKU-2", "from": "A-01",
+                                            "to": "A-02", "qty": 4}], user="ana")  # fmt: skip
+        hook.wait(lambda r: len(r.delivered()) >= 3)
+        got = hook.delivered()
+        assert all(r.signature_ok for r in hook.seen)
+        statuses = [r.json for r in got.values() if r.event_type == "order.status"]
+        assert [(e["order"], e["from"], e["to"]) for e in statuses] == [
+            (number, None, "new"), (number, "new", "allocated")]  # fmt: skip
+        assert all(e["id"].startswith("oe-") for e in statuses)
+        ledger = got[moved["id"]].json  # a ledger event carries the movement id
+        assert (ledger["type"], ledger["kind"], ledger["item"], ledger["units"]) == (
+            "ledger.movement", "transfer", "SKU-2", 4)  # fmt: skip
+        assert sorted((e["location"], e["qty"]) for e in ledger["entries"]) == [
+            ("A-01", -4), ("A-02", 4)]  # fmt: skip
+        for r in got.values():
+            assert r.json["id"] == r.event_id
+
+
+def test_a_receiver_that_fails_twice_gets_the_event_on_the_third_try(
+    client: TestClient, admin: User, store: Store
+) -> None:
+    with receiver(fail_first=2) as hook:
+        made = register(client, hook, ["ledger.movement"])
+        [moved] = store.write(post_local, [{"kind": "transfer", "item": "SKU-1", "from": "A-01",
+                                            "to": "A-03", "qty": 1}], user="ana")  # fmt: skip
+        hook.wait(lambda r: moved["id"] in r.delivered())
+        assert [r.status for r in hook.seen] == [500, 500, 200]
+        assert {r.event_id for r in hook.seen} == {moved["id"]}  # the same event each time
+        assert len({r.body for r in hook.seen}) == 1
+        [delivery] = client.get(f"/api/webhook-endpoints/{made['id']}/deliveries").json()[
+            "deliveries"]  # fmt: skip
+        assert (delivery["state"], delivery["attempts"]) == ("delivered", 3)
+        assert [t["status_code"] for t in delivery["tries"]] == [500, 500, 200]
+        assert delivery["tries"][0]["error"] == "HTTP 500"
+
+
+def test_a_receiver_that_keeps_failing_is_given_up_after_max_attempts(
+    client: TestClient, admin: User, store: Store
+) -> None:
+    with receiver(fail_first=100) as hook:
+        made = register(client, hook, ["ledger.movement"])
+        store.write(post_local, [{"kind": "transfer", "item": "SKU-1", "from": "A-01",
+                                  "to": "A-03", "qty": 1}], user="ana")  # fmt: skip
+
+        def given_up(_: Receiver) -> bool:
+            found = client.get(f"/api/webhook-endpoints/{made['id']}/deliveries").json()
+            return bool(found["deliveries"]) and found["deliveries"][0]["state"] == "failed"
+
+        hook.wait(given_up)
+        assert len(hook.seen) == 3  # webhook_max_attempts
+        listed = client.get("/api/webhook-endpoints").json()["endpoints"][0]
+        assert (listed["failed"], listed["delivered"], listed["pending"]) == (1, 0, 0)
+
+
+def test_an_unreachable_endpoint_is_retried_and_recorded(
+    client: TestClient, admin: User, store: Store
+) -> None:
+    with receiver() as hook:
+        url = hook.url
+    res = client.post("/api/webhook-endpoints", json={"url": url, "events": ["ledger.movement"]})
+    store.write(post_local, [{"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03",
+                              "qty": 1}], user="ana")  # fmt: skip
+    endpoint = res.json()["id"]
+
+    def failed(_: Any) -> bool:
+        found = client.get(f"/api/webhook-endpoints/{endpoint}/deliveries").json()["deliveries"]
+        return bool(found) and found[0]["state"] == "failed"
+
+    Receiver(url).wait(failed)
+    [delivery] = client.get(f"/api/webhook-endpoints/{endpoint}/deliveries").json()["deliveries"]
+    assert [t["status_code"] for t in delivery["tries"]] == [None, None, None]
+    assert all("Connect" in t["error"] or "connect" in t["error"] for t in delivery["tries"])
+
+
+def test_each_endpoint_gets_each_event_once_in_the_bookkeeping(
+    client: TestClient, admin: User, store: Store
+) -> None:
+    for url in ("http://127.0.0.1:9/a", "http://127.0.0.1:9/b"):
+        client.post("/api/webhook-endpoints", json={"url": url, "events": ["ledger.movement"]})
+    store.write(post_local, [{"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03",
+                              "qty": 1}] * 3, user="ana")  # fmt: skip
+    store.write(enqueue)
+    store.write(enqueue)  # again: nothing new
+    rows = store.read(lambda c: c.execute(
+        "SELECT endpoint_id, count(*), count(DISTINCT event_id) FROM webhook_deliveries"
+        " GROUP BY endpoint_id").fetchall())  # fmt: skip
+    assert [tuple(r)[1:] for r in rows] == [(3, 3), (3, 3)]
+
+
+def test_bad_endpoints_are_refused(client: TestClient, admin: User) -> None:
+    res = client.post("/api/webhook-endpoints", json={"url": "ftp://x", "events": ["nope"]})
+    assert res.status_code == 400
+    assert res.json()["errors"] == ["url: an http:// or https:// address",
+                                    "events: a list of some of order.status, order.payment,"
+                                    " ledger.movement"]  # fmt: skip
+
+
+def test_back_off_doubles_with_jitter_and_is_capped() -> None:
+    backoff = Backoff(max_attempts=8, base_ms=1000, max_ms=5000)
+    for attempt, ceiling in ((1, 1000), (2, 2000), (3, 4000), (4, 5000), (7, 5000)):
+        delays = {backoff.delay_ms(attempt) for _ in range(50)}
+        assert all(ceiling // 2 <= d <= ceiling for d in delays), (attempt, delays)
+        assert len(delays) > 1  # jitter
