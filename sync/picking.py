@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from .clock import iso_now
 from .kinds import ORDER_TRANSITIONS
 from .putback import putback_late_pick
-from .short_pick import short_pick, task_of
+from .short_pick import TaskPick, short_pick, task_of
 
 __all__ = ["LinePick", "pick_against_line"]
 
@@ -66,12 +66,13 @@ def pick_against_line(conn: sqlite3.Connection, pick: LinePick) -> list[tuple[st
         conflicts.append(("OVERPICK", f"{pick.ref}: this line is for another item"))
         return conflicts
     conn.execute("UPDATE order_lines SET picked = picked + ? WHERE id = ?", (pick.units, line_id))
-    conn.execute(
-        "INSERT INTO line_picks(order_line_id, movement_seq, from_id, to_id, lot, units, user)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?)",
-        (line_id, pick.seq, pick.location_id, pick.to_id, pick.lot, pick.units, pick.user),
-    )
     task = task_of(conn, pick.task, line_id) if pick.task else None
+    conn.execute(
+        "INSERT INTO line_picks(order_line_id, movement_seq, task_id, from_id, to_id, lot, units,"
+        " user) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (line_id, pick.seq, task and task[0], pick.location_id, pick.to_id, pick.lot,
+         pick.units, pick.user),
+    )  # fmt: skip
     _use_reservations(conn, line_id, pick)
     if status == "cancelled":
         putback_late_pick(conn, line_id, item_id, tote_id=pick.to_id, bin_id=pick.location_id,
@@ -79,16 +80,33 @@ def pick_against_line(conn: sqlite3.Connection, pick: LinePick) -> list[tuple[st
     elif status not in CLOSED:
         _advance(conn, order_id, status, pick)
     if task is not None:
-        conn.execute(
-            "UPDATE pick_tasks SET status = 'done', server_seq = ? WHERE id = ?",
-            (pick.seq, task[0]),
-        )
-        if pick.units < task[5] and (pick.reason or "").strip() and status not in CLOSED:
-            conflicts += short_pick(
-                conn, task, ref=pick.ref, order_id=order_id, item_id=item_id,
-                missing=task[5] - pick.units, seq=pick.seq, user=pick.user,
-            )  # fmt: skip
+        conflicts += _count_against_task(conn, task, pick, order_id, item_id, status)
     return conflicts
+
+
+def _count_against_task(
+    conn: sqlite3.Connection,
+    task: TaskPick,
+    pick: LinePick,
+    order_id: int,
+    item_id: int,
+    status: str,
+) -> list[tuple[str, str]]:
+    """A task is done when its quantity is picked, or when a pick with a reason
+    ends it short (then the rest is allocated again or backordered)."""
+    done = conn.execute(
+        "SELECT sum(units) FROM line_picks WHERE task_id = ?", (task[0],)
+    ).fetchone()[0]
+    short = done < task[5] and bool((pick.reason or "").strip())
+    if done < task[5] and not short:
+        return []  # more of it to come
+    conn.execute(
+        "UPDATE pick_tasks SET status = 'done', server_seq = ? WHERE id = ?", (pick.seq, task[0])
+    )
+    if not short or status in CLOSED:
+        return []
+    return short_pick(conn, task, ref=pick.ref, order_id=order_id, item_id=item_id,
+                      missing=task[5] - done, seq=pick.seq, user=pick.user)  # fmt: skip
 
 
 def _use_reservations(conn: sqlite3.Connection, line_id: int, pick: LinePick) -> None:

@@ -83,6 +83,7 @@ def m004_intake(db: Database) -> None:
             id INTEGER PRIMARY KEY,
             order_line_id INTEGER NOT NULL REFERENCES order_lines(id),
             movement_seq INTEGER NOT NULL,
+            task_id INTEGER,
             from_id INTEGER NOT NULL,
             to_id INTEGER NOT NULL,
             lot TEXT NOT NULL DEFAULT '',
@@ -90,6 +91,7 @@ def m004_intake(db: Database) -> None:
             user TEXT NOT NULL
         );
         CREATE INDEX line_picks_line ON line_picks(order_line_id);
+        CREATE INDEX line_picks_task ON line_picks(task_id) WHERE task_id IS NOT NULL;
 
         CREATE TABLE putback_tasks (
             id INTEGER PRIMARY KEY,
