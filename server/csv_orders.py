@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from server.csv_io import _check_all, _choice, _read_rows, _Row, _text, _whole
+from server.csv_io import MAX_ERRORS, _choice, _read_rows, _Row, _text, _whole
 from sync.catalog import catalog_for
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest, ShelfsyncError
@@ -91,12 +91,14 @@ def _parse_row(row: _Row) -> dict[str, Any]:
     }
 
 
-def _group(rows: list[tuple[int, dict[str, Any]]], known: Any) -> list[tuple[list[int], OrderIn]]:
-    """Rows grouped into orders (file order); every problem named by row and column."""
+def _group(
+    rows: list[tuple[int, dict[str, Any]]], known: Any, errors: list[str]
+) -> list[tuple[list[int], OrderIn]]:
+    """Rows grouped into orders (file order); every problem named by row and column
+    (added to the problems the rows had on their own)."""
     groups: dict[tuple[str, str], tuple[list[int], dict[str, Any], list[dict[str, Any]]]] = {}
-    errors = []
     for number, row in rows:
-        if known(row["item"]) is None:
+        if row["item"] and known(row["item"]) is None:
             errors.append(f"row {number}, column item: no item has SKU or barcode {row['item']}")
         key = (row["channel"], row["external_ref"])
         if key not in groups:
@@ -113,8 +115,10 @@ def _group(rows: list[tuple[int, dict[str, Any]]], known: Any) -> list[tuple[lis
                         f" {first[column]!r} on row {numbers[0]} of {key[0]} order {key[1]}"
                     )
         groups[key][2].append({"item": row["item"], "qty": row["qty"]})
-    orders = []
+    orders: list[tuple[list[int], OrderIn]] = []
     for (channel, ref), (numbers, first, lines) in groups.items():
+        if errors:
+            break  # the orders are not made; the problems so far are the answer
         order = msgspec.convert(
             {
                 "channel": channel, "external_ref": ref, "customer": first["customer"] or "",
@@ -134,8 +138,9 @@ def _group(rows: list[tuple[int, dict[str, Any]]], known: Any) -> list[tuple[lis
                    if "ship_to." not in p and not p.startswith("customer")]  # fmt: skip
         orders.append((numbers, order))
     if errors:
+        errors.sort(key=lambda e: int(e.split(",")[0].removeprefix("row ")))
         raise InvalidRequest(f"{len(errors)} problem(s) in the orders file; nothing imported",
-                             errors[:50])  # fmt: skip
+                             errors[:MAX_ERRORS])  # fmt: skip
     return orders
 
 
@@ -147,10 +152,18 @@ def _column(problem: str) -> str:
 
 def import_orders(conn: sqlite3.Connection, path: str | Path, *, by_user: str) -> ImportSummary:
     """Create and allocate the orders in a CSV file, all or none."""
-    rows = _check_all(_read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED), _parse_row, "orders")
+    rows, errors = [], []
+    for number, values in _read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED):
+        row = _Row(values)
+        parsed = _parse_row(row)
+        errors += [f"row {number}, {problem}" for problem in row.problems]
+        if parsed["channel"] and parsed["external_ref"]:
+            rows.append((number, parsed))  # checked with its order, even with problems
+    if not rows and not errors:
+        raise InvalidRequest("the orders file has a header but no rows; nothing imported")
     with read_transaction(conn):
         catalog = catalog_for(conn)
-    orders = _group(rows, catalog.item)
+    orders = _group(rows, catalog.item, errors)
     summary = ImportSummary(rows=len(rows))
     with write_transaction(conn):
         for numbers, order in orders:

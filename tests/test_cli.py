@@ -25,6 +25,7 @@ COMMANDS = [
     ["user", "add"],
     ["import", "items"],
     ["import", "locations"],
+    ["import", "orders"],
     ["export", "stock"],
     ["verify"],
     ["backup"],
