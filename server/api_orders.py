@@ -1,5 +1,8 @@
 """Orders over JSON: create (idempotent by channel and reference), read, cancel.
 
+Orders that arrive together are created in one write transaction, each in
+a savepoint of its own (``server.order_batcher``).
+
 ``POST /api/orders`` answers 201 with the order when it is made, 200 with the
 same order when the channel's reference was already used for identical
 content (a retried webhook), and 409 when it was used for another order.
@@ -16,7 +19,7 @@ from starlette.routing import Route
 from server.api_common import MAX_PUSH_BYTES, json_response, read_body, read_json
 from server.auth import ANY_ROLE, allow
 from sync.errors import InvalidRequest
-from sync.orders import cancel_order, create_order, decode_order, get_order
+from sync.orders import cancel_order, decode_order, get_order
 
 __all__ = ["routes"]
 
@@ -26,9 +29,7 @@ MANAGERS = ("supervisor", "admin")
 @allow(*MANAGERS)
 async def create_view(request: Request) -> Response:
     order = decode_order(await read_body(request, MAX_PUSH_BYTES))
-    made, created = await request.app.state.store.awrite(
-        create_order, order, by_user=request.state.user.username
-    )
+    made, created = await request.app.state.orders.create(order, request.state.user.username)
     return json_response(made, status_code=201 if created else 200)
 
 

@@ -7,6 +7,7 @@ applies migrations) and puts what views need on ``app.state``:
     app.state.store            the open Store (server.database)
     app.state.rules            sync.rules.Rules, made from the settings
     app.state.session_secret   the key that signs session cookies
+    app.state.orders           the group commit of POST /api/orders (server.order_batcher)
     app.state.webhooks         the outbound webhook sender (a background task)
     app.state.templates        Jinja2 templates (set at build time)
     app.state.password_hasher  argon2 PasswordHasher (set at build time)
@@ -55,6 +56,7 @@ from server.auth import session_middleware
 from server.database import Store
 from server.errors import EXCEPTION_HANDLERS
 from server.login_throttle import LoginThrottle
+from server.order_batcher import OrderBatcher
 from server.security_headers import security_headers_middleware
 from server.settings import Settings
 from server.settings_audit import record_setting_changes
@@ -105,6 +107,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
             pushing = asyncio.create_task(
                 app.state.push_sender.run_forever(settings.push_interval_seconds)
             )
+            app.state.orders = OrderBatcher(store)
             app.state.webhooks = WebhookSender(store, settings)
             app.state.webhooks.start()
             try:

@@ -151,7 +151,9 @@ async def current_user(request: Request) -> User | None:
     user_id = request.session.get("uid")
     if not isinstance(user_id, int):
         return None
-    user: User | None = await request.app.state.store.aread(get_user, user_id)
+    # One primary-key read: cheaper on the event loop's own read connection
+    # than a hop to a worker thread (WAL readers never wait for the writer).
+    user: User | None = request.app.state.store.read(get_user, user_id)
     return user if user is not None and user.active else None
 
 

@@ -18,13 +18,14 @@ import sqlite3
 from .clock import iso_now
 from .kinds import ALLOCATABLE_LOCATION_KINDS
 
-__all__ = ["allocate", "allocate_lines", "release", "available", "backordered_for",
+__all__ = ["allocate", "allocate_lines", "release", "available", "available_for",
+           "backordered_for",
            "has_backorders"]  # fmt: skip
 
 _KINDS = ", ".join(f"'{k}'" for k in ALLOCATABLE_LOCATION_KINDS)
 
 _CANDIDATES = f"""
-SELECT s.location_id, s.lot,
+SELECT s.location_id, s.lot, s.item_id,
        s.on_hand - coalesce((SELECT sum(r.qty) FROM reservations r
                              WHERE r.item_id = s.item_id AND r.location_id = s.location_id
                                AND r.lot = s.lot AND r.released_at IS NULL), 0) AS free
@@ -32,10 +33,10 @@ FROM stock s
 JOIN locations l ON l.id = s.location_id
 JOIN items i ON i.id = s.item_id
 LEFT JOIN lots ON lots.item_id = s.item_id AND lots.code = s.lot AND s.lot != ''
-WHERE s.item_id = :item AND s.on_hand > 0 AND l.active = 1 AND l.kind IN ({_KINDS})
+WHERE s.item_id IN ({{items}}) AND s.on_hand > 0 AND l.active = 1 AND l.kind IN ({_KINDS})
   AND coalesce(lots.status, 'ok') = 'ok'
   AND (lots.expiry IS NULL OR lots.expiry >= :today)
-ORDER BY
+ORDER BY s.item_id,
   CASE WHEN i.expiry_tracked = 1 AND lots.expiry IS NOT NULL THEN lots.expiry END IS NULL,
   CASE WHEN i.expiry_tracked = 1 THEN lots.expiry END,
   lots.server_seq IS NULL, lots.server_seq,
@@ -43,11 +44,25 @@ ORDER BY
 """
 
 
-def available(conn: sqlite3.Connection, item_id: int) -> list[tuple[int, str, int]]:
+def available(
+    conn: sqlite3.Connection, item_id: int, today: str | None = None
+) -> list[tuple[int, str, int]]:
     """(location_id, lot, free quantity) in the order allocation takes them."""
-    today = iso_now()[:10]
-    rows = conn.execute(_CANDIDATES, {"item": item_id, "today": today}).fetchall()
-    return [(r[0], r[1], r[2]) for r in rows if r[2] > 0]
+    return available_for(conn, [item_id], today).get(item_id, [])
+
+
+def available_for(
+    conn: sqlite3.Connection, item_ids: list[int], today: str | None = None
+) -> dict[int, list[tuple[int, str, int]]]:
+    """``available`` for several items in one query, by item."""
+    today = today or iso_now()[:10]
+    params = {"today": today, **{f"i{n}": item for n, item in enumerate(item_ids)}}
+    marks = ", ".join(f":i{n}" for n in range(len(item_ids)))
+    found: dict[int, list[tuple[int, str, int]]] = {}
+    for r in conn.execute(_CANDIDATES.format(items=marks), params):
+        if r[3] > 0:
+            found.setdefault(r[2], []).append((r[0], r[1], r[3]))
+    return found
 
 
 def allocate(conn: sqlite3.Connection, order_id: int) -> bool:
@@ -66,17 +81,18 @@ def allocate(conn: sqlite3.Connection, order_id: int) -> bool:
 
 
 def allocate_lines(
-    conn: sqlite3.Connection, lines: list[tuple[int, int, int]]
+    conn: sqlite3.Connection, lines: list[tuple[int, int, int]], *, now: str | None = None
 ) -> list[tuple[int, int, str, int]]:
     """Reserve ``need`` units for each (line id, item id, need); returns the
     reservations made as (line id, location id, lot, qty).  Inside the
     caller's write transaction."""
-    now = iso_now()
+    now = now or iso_now()
     made: list[tuple[int, int, str, int]] = []
     rows = []
     taken: dict[tuple[int, int, str], int] = {}  # by earlier lines of this call
+    candidates = available_for(conn, sorted({item for _, item, _ in lines}), now[:10])
     for line_id, item_id, need in lines:
-        for location_id, lot, free in available(conn, item_id):
+        for location_id, lot, free in candidates.get(item_id, []):
             if need <= 0:
                 break
             key = (item_id, location_id, lot)

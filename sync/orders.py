@@ -22,7 +22,7 @@ from typing import Any
 import msgspec
 
 from .allocation import allocate, allocate_lines, backordered_for, release
-from .catalog import catalog_for
+from .catalog import Catalog, catalog_for
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound, ShelfsyncError
@@ -140,10 +140,11 @@ def create_orders(
     """
     results: list[tuple[dict[str, Any], bool] | ShelfsyncError] = []
     with write_transaction(conn):
+        catalog = catalog_for(conn)
         for order, by_user in orders:
             conn.execute("SAVEPOINT one_order")
             try:
-                results.append(create_order_in(conn, order, by_user=by_user))
+                results.append(create_order_in(conn, order, by_user=by_user, catalog=catalog))
             except ShelfsyncError as exc:
                 conn.execute("ROLLBACK TO one_order")
                 results.append(exc)
@@ -152,9 +153,10 @@ def create_orders(
 
 
 def create_order_in(
-    conn: sqlite3.Connection, order: OrderIn, *, by_user: str
+    conn: sqlite3.Connection, order: OrderIn, *, by_user: str, catalog: Catalog | None = None
 ) -> tuple[dict[str, Any], bool]:
-    """``create_order`` inside the caller's write transaction."""
+    """``create_order`` inside the caller's write transaction (``catalog``: the
+    caller's, already fresh)."""
     external_ref = order.external_ref or f"auto-{uuid.uuid4()}"
     digest = _digest(order)
     found = conn.execute(
@@ -168,7 +170,7 @@ def create_order_in(
                 " with other content"
             )
         return get_order(conn, found[0]), False
-    catalog = catalog_for(conn)
+    catalog = catalog or catalog_for(conn)
     items = []
     unknown = []
     for n, line in enumerate(order.lines, 1):
@@ -197,7 +199,7 @@ def create_order_in(
         [(first_line + n, order_id, n + 1, item.id, qty) for n, (item, qty) in enumerate(items)],
     )
     made = allocate_lines(
-        conn, [(first_line + n, item.id, qty) for n, (item, qty) in enumerate(items)]
+        conn, [(first_line + n, item.id, qty) for n, (item, qty) in enumerate(items)], now=now
     )
     reserved: dict[int, list[dict[str, Any]]] = {}
     for line_id, location_id, lot, qty in made:

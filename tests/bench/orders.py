@@ -11,7 +11,9 @@ Then, side by side in the same run:
    live uvicorn (uvloop, httptools) from 4 keep-alive connections: orders
    created and allocated per second, end to end;
 2. the same number of orders through ``sync.orders.create_order`` in-process
-   on another fresh copy: the ceiling without HTTP;
+   on another fresh copy, one transaction each: the ceiling without HTTP; and
+   on a third copy through ``create_orders`` in groups of 4 (what the API's
+   group commit makes of 4 connections at best);
 3. ``POST /api/waves`` for the 1,000 most urgent orders (100 per list): the
    time to build it, and how many orders it covered.
 
@@ -45,7 +47,7 @@ from server.users import add_user  # noqa: E402
 from sync.catalog import add_item, add_location, add_warehouse  # noqa: E402
 from sync.db import connect, write_transaction  # noqa: E402
 from sync.local import post_local  # noqa: E402
-from sync.orders import create_order, decode_order  # noqa: E402
+from sync.orders import create_order, create_orders, decode_order  # noqa: E402
 from sync.schema import migrate  # noqa: E402
 
 ITEMS, TOTES, CLIENTS = 1000, 3200, 4  # an order may need a tote in each of 3 zones
@@ -135,12 +137,16 @@ def over_http(port: int, cookie: str, work: list[bytes]) -> tuple[float, list[in
     return time.perf_counter() - start, statuses
 
 
-def in_process(db: Path, work: list[bytes]) -> float:
+def in_process(db: Path, work: list[bytes], group: int = 1) -> float:
     conn = connect(db)
     orders = [decode_order(body) for body in work]
     start = time.perf_counter()
-    for order in orders:
-        create_order(conn, order, by_user="bench")
+    if group == 1:
+        for order in orders:
+            create_order(conn, order, by_user="bench")
+    else:
+        for n in range(0, len(orders), group):
+            create_orders(conn, [(order, "bench") for order in orders[n : n + group]])
     elapsed = time.perf_counter() - start
     conn.close()
     return elapsed
@@ -200,7 +206,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"setup: {ITEMS} items stocked in {2 * ITEMS} bins, {TOTES} totes in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         live, local = Path(tmp) / "live.db", Path(tmp) / "local.db"
-        for target in (live, local):
+        grouped = Path(tmp) / "grouped.db"
+        for target in (live, local, grouped):
             shutil.copy(template, target)
         work = bodies(count, 7)
 
@@ -214,20 +221,24 @@ def main(argv: list[str] | None = None) -> int:
             server.terminate()
             server.wait(timeout=10)
         local_s = in_process(local, work)
+        grouped_s = in_process(grouped, work, CLIENTS)
         verdict = check(live)
         covered = waved_orders(live)
 
     created = statuses.count(201)
-    http_rate, local_rate = count / http_s, count / local_s
+    http_rate, local_rate, grouped_rate = count / http_s, count / local_s, count / grouped_s
     print(f"api: {count:,} orders of 3 lines in {http_s:.2f} s = {http_rate:,.0f} orders/s "
           f"({CLIENTS} connections); {created:,} created")  # fmt: skip
-    print(f"in-process: {local_rate:,.0f} orders/s (create_order, no HTTP)")
+    print(f"in-process: {local_rate:,.0f} orders/s (create_order, no HTTP); "
+          f"{grouped_rate:,.0f} orders/s in groups of {CLIENTS} (create_orders)")  # fmt: skip
     print(f"wave: {covered:,} orders into {lists} pick lists in {wave_s * 1000:.0f} ms")
     print(f"never oversold, statuses consistent: {verdict}")
     print(
         f"summary orders={count} api_orders_per_s={http_rate:.0f}"
         f" inprocess_orders_per_s={local_rate:.0f}"
         f" ratio_api_to_inprocess={http_rate / local_rate:.2f}"
+        f" inprocess_grouped_orders_per_s={grouped_rate:.0f}"
+        f" ratio_grouped_to_inprocess={grouped_rate / local_rate:.2f}"
         f" target_orders_per_s=1000 target_ratio={http_rate / 1000:.2f}"
         f" wave_orders={covered} wave_s={wave_s:.2f}"
         f" wave_target_s=2 wave_ratio={wave_s / 2:.2f} checks={verdict}"
