@@ -34,7 +34,7 @@ MANAGERS = ("supervisor", "admin")
 FORM_LINES = 6
 FORM_CHANNELS = ("phone", "store")
 _ADDRESS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
-_FIELD = re.compile(r"^(?P<field>[a-z_.]+)(\[(?P<n>\d+)\]\.(?P<sub>[a-z]+))?: ")
+_FIELD = re.compile(r"^(?P<field>[a-z0-9_.]+)(\[(?P<n>\d+)\]\.(?P<sub>[a-z]+))?: ")
 
 
 @allow(*ANY_ROLE)

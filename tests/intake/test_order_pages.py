@@ -71,17 +71,19 @@ def test_sending_the_same_form_twice_makes_one_order(client: TestClient, manager
 def test_problems_are_shown_next_to_their_fields_and_nothing_is_made(
     client: TestClient, manager: User, store: Store
 ) -> None:
-    values = form(client, ship_city="", item_2="NO-SUCH", qty_2="1", item_3="SKU-2", qty_3="x",
-                  priority="12")  # fmt: skip
+    values = form(client, ship_city="", ship_line1="", item_2="NO-SUCH", qty_2="1",
+                  item_3="SKU-2", qty_3="x", priority="12")  # fmt: skip
     res = client.post("/orders/new", data=values)
     assert res.status_code == 400
     assert error_for(res.text, "ship_city") == "required"
+    assert error_for(res.text, "ship_line1") == "required"
+    assert "Please correct the fields marked below." in res.text  # nothing left unplaced
     assert error_for(res.text, "qty_3") == "a whole number, 1 or more"
     assert error_for(res.text, "priority") == "1 (most urgent) to 9"
     assert 'value="NO-SUCH"' in res.text  # what was typed is kept
     # the unknown item is found once the other fields are right
     res = client.post("/orders/new", data={**values, "ship_city": "Leeds", "qty_3": "1",
-                                           "priority": "3"})  # fmt: skip
+                                           "priority": "3", "ship_line1": "1 Road"})  # fmt: skip
     assert res.status_code == 400
     assert error_for(res.text, "item_2") == "no item has SKU or barcode NO-SUCH"
     assert store.read(lambda c: c.execute("SELECT count(*) FROM orders").fetchone()[0]) == 0
