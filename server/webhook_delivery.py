@@ -35,7 +35,7 @@ __all__ = ["WebhookSender", "SIGNATURE_HEADER"]
 
 log = logging.getLogger("shelfsync.webhooks")
 SIGNATURE_HEADER = "Shelfsync-Signature"
-PARALLEL = 16
+PARALLEL = 32
 
 
 class WebhookSender:
@@ -64,13 +64,15 @@ class WebhookSender:
     async def _run(self) -> None:
         self._session = aiohttp.ClientSession(timeout=self.timeout)
         while True:
+            sent = 0
             try:
-                await self.tick()
+                sent = await self.tick()
             except asyncio.CancelledError:
                 raise
             except Exception:  # a bad tick must never end the task: try next time
                 log.exception("webhook delivery tick failed")
-            await asyncio.sleep(self.poll)
+            if sent < PARALLEL:  # a full batch: more may be due, go on at once
+                await asyncio.sleep(self.poll)
 
     async def tick(self) -> int:
         """Enqueue new events and send what is due; returns how many were sent."""

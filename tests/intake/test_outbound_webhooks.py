@@ -155,3 +155,21 @@ def test_back_off_doubles_with_jitter_and_is_capped() -> None:
         delays = {backoff.delay_ms(attempt) for _ in range(50)}
         assert all(ceiling // 2 <= d <= ceiling for d in delays), (attempt, delays)
         assert len(delays) > 1  # jitter
+
+
+def test_a_burst_of_orders_reaches_the_receiver_once_per_event(
+    client: TestClient, admin: User, make_user: Callable[..., User], login: Callable[..., None]
+) -> None:
+    with receiver() as hook:
+        made = register(client, hook, ["order.status"])
+        client.cookies.clear()
+        login(make_user("supervisor").username)
+        for n in range(40):
+            assert client.post("/api/orders", json=order(f"B-{n}", ("SKU-1", 1))).status_code == 201
+        hook.wait(lambda r: len(r.delivered()) >= 80, seconds=30)
+        assert len(hook.seen) == 80  # each event sent once: none lost, none twice
+        assert len({r.event_id for r in hook.seen}) == 80
+        client.cookies.clear()
+        login(make_user("admin").username)
+        listed = client.get("/api/webhook-endpoints").json()["endpoints"]
+        assert [(e["id"], e["delivered"], e["pending"]) for e in listed] == [(made["id"], 80, 0)]
