@@ -242,7 +242,8 @@ def due(conn: sqlite3.Connection, limit: int = 50) -> list[Due]:
     rows = conn.execute(
         "SELECT d.id, e.url, e.secret, d.event_id, d.event_type, d.payload, d.attempts"
         " FROM webhook_deliveries d JOIN webhook_endpoints e ON e.id = d.endpoint_id"
-        " WHERE d.state = 'pending' AND d.next_attempt_ms <= ? ORDER BY d.next_attempt_ms, d.id"
+        " WHERE d.state = 'pending' AND e.active = 1 AND d.next_attempt_ms <= ?"
+        " ORDER BY d.next_attempt_ms, d.id"
         " LIMIT ?",
         (now_ms(), limit),
     ).fetchall()
