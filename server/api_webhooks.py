@@ -1,4 +1,4 @@
-"""Outbound webhook endpoints (admin): register one, list them, read deliveries."""
+"""Outbound webhook endpoints (admin): register, list, disable, read deliveries."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from starlette.routing import Route
 
 from server.api_common import json_response, read_json
 from server.auth import allow
-from sync.webhook_events import add_endpoint, deliveries, list_endpoints
+from sync.webhook_events import add_endpoint, deliveries, disable_endpoint, list_endpoints
 
 __all__ = ["routes"]
 
@@ -33,9 +33,21 @@ async def deliveries_view(request: Request) -> Response:
     return json_response({"deliveries": found})
 
 
+@allow("admin")
+async def disable_view(request: Request) -> Response:
+    found = await request.app.state.store.awrite(disable_endpoint, request.path_params["endpoint"])
+    return json_response(found)
+
+
 routes = [
     Route("/api/webhook-endpoints", create_view, methods=["POST"], name="webhook_create"),
     Route("/api/webhook-endpoints", list_view, methods=["GET"], name="webhook_list"),
+    Route(
+        "/api/webhook-endpoints/{endpoint}/disable",
+        disable_view,
+        methods=["POST"],
+        name="webhook_disable",
+    ),
     Route(
         "/api/webhook-endpoints/{endpoint}/deliveries",
         deliveries_view,

@@ -26,12 +26,12 @@ import msgspec
 
 from .clock import iso_now, now_ms
 from .db import write_transaction
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotFound
 from .kinds import WEBHOOK_EVENT_TYPES
 from .meta import get_meta, set_meta
 
 __all__ = ["Due", "Backoff", "add_endpoint", "list_endpoints", "enqueue", "due", "record_attempt",
-           "deliveries", "has_news"]  # fmt: skip
+           "deliveries", "has_news", "disable_endpoint"]  # fmt: skip
 
 _encode = msgspec.json.Encoder().encode
 BATCH = 500
@@ -98,6 +98,19 @@ def _start_cursors(conn: sqlite3.Connection) -> None:
         if get_meta(conn, key) is None:
             top = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
             set_meta(conn, key, str(top))
+
+
+def disable_endpoint(conn: sqlite3.Connection, endpoint: str) -> dict[str, Any]:
+    """Stop sending to an endpoint: no new deliveries, and what is pending stays unsent."""
+    number = endpoint.removeprefix("WH-")
+    with write_transaction(conn):
+        cur = conn.execute(
+            "UPDATE webhook_endpoints SET active = 0 WHERE id = ?",
+            (int(number) if number.isdigit() else -1,),
+        )
+        if cur.rowcount == 0:
+            raise NotFound(f"no webhook endpoint {endpoint}")
+    return next(e for e in list_endpoints(conn) if e["id"] == f"WH-{number}")
 
 
 def list_endpoints(conn: sqlite3.Connection) -> list[dict[str, Any]]:

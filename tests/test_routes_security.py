@@ -93,6 +93,7 @@ GUARDED = {
     ("POST", "/returns/{number}"): Access(roles=EVERYONE),
     ("POST", "/api/webhook-endpoints"): Access(roles=frozenset({"admin"})),
     ("GET", "/api/webhook-endpoints"): Access(roles=frozenset({"admin"})),
+    ("POST", "/api/webhook-endpoints/{endpoint}/disable"): Access(roles=frozenset({"admin"})),
     ("GET", "/api/webhook-endpoints/{endpoint}/deliveries"): Access(roles=frozenset({"admin"})),
     ("GET", "/orders"): Access(roles=EVERYONE),
     ("GET", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -173,3 +174,22 @@ def test_a_burst_of_orders_reaches_the_receiver_once_per_event(
         login(make_user("admin").username)
         listed = client.get("/api/webhook-endpoints").json()["endpoints"]
         assert [(e["id"], e["delivered"], e["pending"]) for e in listed] == [(made["id"], 80, 0)]
+
+
+def test_a_disabled_endpoint_gets_nothing_more(
+    client: TestClient, admin: User, store: Store
+) -> None:
+    with receiver() as hook:
+        made = register(client, hook, ["ledger.movement"])
+        move = [{"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03", "qty": 1}]
+        [first] = store.write(post_local, move, user="ana")
+        hook.wait(lambda r: first["id"] in r.delivered())
+        res = client.post(f"/api/webhook-endpoints/{made['id']}/disable", json={})
+        assert res.status_code == 200 and res.json()["active"] is False
+        store.write(post_local, move, user="ana")
+        store.write(enqueue)  # what the task would do next
+        time.sleep(0.5)  # many poll intervals of the sending task
+        assert [r.event_id for r in hook.seen] == [first["id"]]
+        found = client.get(f"/api/webhook-endpoints/{made['id']}/deliveries").json()
+        assert len(found["deliveries"]) == 1
+        assert client.post("/api/webhook-endpoints/WH-99/disable", json={}).status_code == 404
