@@ -1,4 +1,5 @@
-"""Staff pages for orders: the list, one order, and the phone / in-store order form.
+"""Staff pages for orders: the list, one order (with a cancel form for managers),
+and the phone / in-store order form.
 
 ``/orders/new`` is for orders taken on the phone or at the counter
 (supervisor, admin).  Items are typed or scanned by SKU or barcode.  The
@@ -25,7 +26,7 @@ from server.pages import render
 from sync.errors import InvalidRequest, NotFound, ShelfsyncError
 from sync.kinds import ORDER_STATUSES, PAYMENT_STATUSES
 from sync.order_list import SORTS, list_orders
-from sync.orders import OrderIn, check_order, create_order, get_order, order_tasks
+from sync.orders import OrderIn, cancel_order, check_order, create_order, get_order, order_tasks
 from sync.payments import payment_history
 
 __all__ = ["routes", "FORM_LINES", "FORM_CHANNELS"]
@@ -60,13 +61,34 @@ def _detail(conn: Any, number: str) -> dict[str, Any]:
 
 @allow(*ANY_ROLE)
 async def detail_page(request: Request) -> Response:
-    number = request.path_params["number"]
+    return await _show(request, request.path_params["number"])
+
+
+async def _show(
+    request: Request, number: str, error: str | None = None, status_code: int = 200
+) -> Response:
     try:
         context = await request.app.state.store.aread(_detail, number)
     except NotFound as exc:
         return render(request, "error.html", {"status": 404, "title": "Not Found",
                                               "message": exc.message}, status_code=404)  # fmt: skip
-    return render(request, "order.html", context)
+    context["error"] = error
+    return render(request, "order.html", context, status_code=status_code)
+
+
+@allow(*MANAGERS)
+async def cancel_page(request: Request) -> Response:
+    form = await request.form()
+    check_csrf(request, form.get("csrf"))
+    number = request.path_params["number"]
+    try:
+        await request.app.state.store.awrite(
+            cancel_order, number, by_user=request.state.user.username,
+            reason=str(form.get("reason") or ""),
+        )  # fmt: skip
+    except ShelfsyncError as exc:
+        return await _show(request, number, exc.message, status_of(exc))
+    return RedirectResponse(f"/orders/{number}", status_code=303)
 
 
 def _blank_form() -> dict[str, Any]:
@@ -174,4 +196,5 @@ routes = [
     Route("/orders", list_page, methods=["GET"], name="orders_page"),
     Route("/orders/new", form_page, methods=["GET", "POST"], name="order_form"),
     Route("/orders/{number}", detail_page, methods=["GET"], name="order_page"),
+    Route("/orders/{number}/cancel", cancel_page, methods=["POST"], name="order_cancel_page"),
 ]

@@ -99,6 +99,7 @@ GUARDED = {
     ("GET", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
     ("POST", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/orders/{number}"): Access(roles=EVERYONE),
+    ("POST", "/orders/{number}/cancel"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),

@@ -137,3 +137,19 @@ def test_any_role_reads_the_pages_and_an_unknown_order_is_404(
     assert "New phone or store order" not in client.get("/orders").text
     missing = client.get("/orders/SO-999")
     assert missing.status_code == 404 and "no order SO-999" in missing.text
+
+
+def test_a_manager_cancels_from_the_order_page(client: TestClient, manager: User) -> None:
+    number = _make(client, "X-1", 5)
+    page = client.get(f"/orders/{number}").text
+    csrf = _CSRF.search(page)
+    assert csrf and "Cancel this order" in page
+    empty = client.post(f"/orders/{number}/cancel", data={"csrf": csrf[1], "reason": " "})
+    assert empty.status_code == 400
+    assert error_for(empty.text, "reason") == "reason: say why the order is cancelled"
+    done = client.post(f"/orders/{number}/cancel", data={"csrf": csrf[1], "reason": "called"},
+                       follow_redirects=False)  # fmt: skip
+    assert (done.status_code, done.headers["location"]) == (303, f"/orders/{number}")
+    after = client.get(f"/orders/{number}").text
+    assert '<dd id="status">cancelled</dd>' in after and "Cancel this order" not in after
+    assert client.get(f"/api/orders/{number}").json()["lines"][0]["reserved"] == 0
