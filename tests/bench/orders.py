@@ -9,7 +9,8 @@ Then, side by side in the same run:
 
 1. ``--orders`` orders of 3 lines pushed through ``POST /api/orders`` on a
    live uvicorn (uvloop, httptools) from 4 keep-alive connections: orders
-   created and allocated per second, end to end;
+   created and allocated per second, end to end, and the server's CPU time
+   per order (steadier than the wall clock on a shared machine);
 2. the same number of orders through ``sync.orders.create_order`` in-process
    on another fresh copy, one transaction each: the ceiling without HTTP; and
    on a third copy through ``create_orders`` in groups of 4 (what the API's
@@ -27,6 +28,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import os
 import random
 import re
 import shutil
@@ -111,6 +113,18 @@ def login(port: int) -> str:
     res.read()
     assert res.status == 303, res.status
     return res.getheader("set-cookie", "").split(";")[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far (Linux ``/proc``; 0 elsewhere).
+
+    On a shared machine this is steadier than the wall clock: it is what the
+    server spent, whoever else was running."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def over_http(port: int, cookie: str, work: list[bytes]) -> tuple[float, list[int]]:
@@ -215,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
         server = start_server(live, port)
         try:
             cookie = login(port)
+            cpu_before = cpu_seconds(server.pid)
             http_s, statuses = over_http(port, cookie, work)
+            server_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / count
             wave_s, lists = wave(port, cookie)
         finally:
             server.terminate()
@@ -229,12 +245,14 @@ def main(argv: list[str] | None = None) -> int:
     http_rate, local_rate, grouped_rate = count / http_s, count / local_s, count / grouped_s
     print(f"api: {count:,} orders of 3 lines in {http_s:.2f} s = {http_rate:,.0f} orders/s "
           f"({CLIENTS} connections); {created:,} created")  # fmt: skip
+    print(f"server CPU: {server_cpu_ms:.2f} ms per order (user + system)")
     print(f"in-process: {local_rate:,.0f} orders/s (create_order, no HTTP); "
           f"{grouped_rate:,.0f} orders/s in groups of {CLIENTS} (create_orders)")  # fmt: skip
     print(f"wave: {covered:,} orders into {lists} pick lists in {wave_s * 1000:.0f} ms")
     print(f"never oversold, statuses consistent: {verdict}")
     print(
         f"summary orders={count} api_orders_per_s={http_rate:.0f}"
+        f" api_server_cpu_ms_per_order={server_cpu_ms:.2f}"
         f" inprocess_orders_per_s={local_rate:.0f}"
         f" ratio_api_to_inprocess={http_rate / local_rate:.2f}"
         f" inprocess_grouped_orders_per_s={grouped_rate:.0f}"
