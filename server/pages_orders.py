@@ -53,10 +53,8 @@ async def list_page(request: Request) -> Response:
 
 
 def _detail(conn: Any, number: str) -> dict[str, Any]:
-    order = get_order(conn, number)
-    order_id = conn.execute("SELECT id FROM orders WHERE number = ?", (number,)).fetchone()[0]
-    return {"order": order, "tasks": order_tasks(conn, number),
-            "payments": payment_history(conn, order_id)}  # fmt: skip
+    return {"order": get_order(conn, number), "tasks": order_tasks(conn, number),
+            "payments": payment_history(conn, number)}  # fmt: skip
 
 
 @allow(*ANY_ROLE)

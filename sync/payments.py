@@ -117,13 +117,13 @@ def _answer(
             "replayed": replayed, "message": note}  # fmt: skip
 
 
-def payment_history(conn: sqlite3.Connection, order_id: int) -> list[dict[str, Any]]:
-    """The payment events of an order, oldest first."""
+def payment_history(conn: sqlite3.Connection, number: str) -> list[dict[str, Any]]:
+    """The payment events of an order (``SO-55``), oldest first."""
     return [
         {"event": r[0], "status": r[1], "applied": bool(r[2]), "note": r[3], "at": r[4]}
         for r in conn.execute(
-            "SELECT event_id, status, applied, note, received_at FROM payment_events"
-            " WHERE order_id = ? ORDER BY id",
-            (order_id,),
+            "SELECT p.event_id, p.status, p.applied, p.note, p.received_at FROM payment_events p"
+            " JOIN orders o ON o.id = p.order_id WHERE o.number = ? ORDER BY p.id",
+            (number,),
         )
     ]

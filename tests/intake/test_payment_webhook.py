@@ -140,3 +140,15 @@ def test_without_a_configured_secret_the_webhook_refuses_everything(
         res = client.post(URL, **signed({"id": "e", "order": "SO-1", "status": "paid"}, secret=""))
         assert res.status_code == 401
         assert "not configured" in res.json()["message"]
+
+
+def test_the_order_page_shows_the_payment_and_its_events(
+    client: TestClient, made: dict[str, Any], logged_in: Callable[..., User]
+) -> None:
+    client.post(URL, **signed({"id": "evt_pg1", "order": made["number"], "status": "paid"}))
+    client.post(URL, **signed({"id": "evt_pg2", "order": made["number"], "status": "authorized"}))
+    logged_in("picker")
+    page = client.get(f"/orders/{made['number']}").text
+    assert '<dd id="payment">paid</dd>' in page
+    assert "evt_pg1" in page and "pending → paid" in page
+    assert "not applied: the payment is paid and cannot become authorized" in page
