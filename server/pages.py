@@ -28,10 +28,10 @@ from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
-__all__ = ["routes", "render"]
+__all__ = ["routes"]
 
 
-def render(
+def _render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
     context.setdefault("user", getattr(request.state, "user", None))
@@ -49,7 +49,7 @@ async def login_view(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
         if await current_user(request) is not None:
             return RedirectResponse(target, status_code=303)
-        return render(request, "login.html", {"next": target, "username": "", "error": None})
+        return _render(request, "login.html", {"next": target, "username": "", "error": None})
 
     form = await request.form()
     check_csrf(request, form.get("csrf"))
@@ -60,12 +60,12 @@ async def login_view(request: Request) -> Response:
         user = await password_user(request, username, form.get("password"))
     except TooManyAttempts as exc:
         context["error"] = exc.message[0].upper() + exc.message[1:] + "."
-        response = render(request, "login.html", context, status_code=429)
+        response = _render(request, "login.html", context, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if user is None:
         context["error"] = "Wrong username or password."
-        return render(request, "login.html", context, status_code=400)
+        return _render(request, "login.html", context, status_code=400)
     start_session(request, user)
     return RedirectResponse(target, status_code=303)
 
@@ -80,7 +80,7 @@ async def logout_view(request: Request) -> Response:
 
 @allow(*ANY_ROLE)
 async def home_view(request: Request) -> Response:
-    return render(request, "home.html", {})
+    return _render(request, "home.html", {})
 
 
 @allow(*ANY_ROLE)
@@ -97,7 +97,7 @@ async def stock_page_view(request: Request) -> Response:
         except (InvalidRequest, NotFound) as exc:
             context["error"] = exc.message
             status_code = status_of(exc)
-    return render(request, "stock.html", context, status_code=status_code)
+    return _render(request, "stock.html", context, status_code=status_code)
 
 
 routes = [
