@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -66,11 +67,8 @@ def test_parallel_good_bad_and_retried_orders_against_a_live_server(tmp_path: Pa
                     answers.setdefault(ref, []).append((res.status_code,
                                                         res.json().get("number")))  # fmt: skip
 
-        threads = [threading.Thread(target=place, args=(n, c)) for n, c in enumerate(clients)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
+        with ThreadPoolExecutor(len(clients)) as pool:
+            list(pool.map(place, range(len(clients)), clients))  # re-raises a thread's error
         for c in clients:
             c.close()
     finally:
