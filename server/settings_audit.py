@@ -3,7 +3,7 @@
 Settings come from the environment, so they change when the server is
 restarted with other values.  Each start compares them with the values the
 previous start saw (kept in ``meta``) and records one ``setting_changed``
-event per difference.  The secret is recorded only as set or empty.
+event per difference.  Secrets are recorded only as set or empty.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from sync.meta import get_meta, set_meta
 __all__ = ["record_setting_changes"]
 
 _KEY = "settings_seen"
-_HIDDEN = {"secret"}
+_HIDDEN = {"secret", "payment_webhook_secret"}
 
 
 def _visible(settings: Settings) -> dict[str, str]:

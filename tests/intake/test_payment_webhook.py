@@ -152,3 +152,15 @@ def test_the_order_page_shows_the_payment_and_its_events(
     assert '<dd id="payment">paid</dd>' in page
     assert "evt_pg1" in page and "pending → paid" in page
     assert "not applied: the payment is paid and cannot become authorized" in page
+
+
+def test_the_payment_secret_is_never_written_to_the_database(
+    app_factory: Callable[[Settings], Any], db_path: Path, client: TestClient
+) -> None:
+    client.__exit__(None, None, None)  # the first start remembered the settings
+    again = Settings.from_env({}, db=db_path, payment_webhook_secret=SECRET + "-rotated")
+    with TestClient(app_factory(again)):
+        pass  # the second start records what changed
+    assert SECRET.encode() not in db_path.read_bytes()
+    wal = db_path.with_name(db_path.name + "-wal")
+    assert not wal.exists() or SECRET.encode() not in wal.read_bytes()
