@@ -30,6 +30,7 @@ from starlette.templating import Jinja2Templates
 
 from server import (
     api_conflicts,
+    api_count_tasks,
     api_devices,
     api_fleet,
     api_fulfilment,
@@ -44,6 +45,7 @@ from server import (
     api_webhooks,
     audit_views,
     pages,
+    pages_app,
     pages_console,
     pages_fulfilment,
     pages_labels,
@@ -136,6 +138,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_webhooks.routes,
         *webhooks_payment.routes,
         *pages_orders.routes,
+        *api_count_tasks.routes,
         *pages.routes,
         *pages_labels.routes,
         *api_fulfilment.routes,
@@ -143,6 +146,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *webhooks_carrier.routes,
         *pages_fulfilment.routes,
         *pages_returns.routes,
+        *pages_app.routes,
         Mount("/static", app=StaticFiles(directory=WEB_DIR / "static"), name="static"),
     ]
     app = Starlette(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from .catalog import Catalog, ItemRef, LocationRef, ensure_lot
 from .clock import EventClock, parse_iso_ms
+from .count_tasks import complete_count_task
 from .counts import Position, check_count, following_count
 from .fulfilment_hooks import HOOKED_KINDS, LineMove, after_posting
 from .movement import Incoming, WireMovement, validate
@@ -153,6 +154,9 @@ class Merger:
                 self._conflict(result, stop.code, stop.message, item_id, ends[1] or ends[0])
         if result.outcome == "applied" and result.conflicts:
             result.outcome = "flagged"
+        counted_task = m.ref.count_task if m is not None and m.ref else None
+        if counted_task and m is not None and m.kind == "count" and result.outcome != "rejected":
+            complete_count_task(self.conn, counted_task, seq_no)
         self.poster.movement(
             (
                 inc.id, self.device_id, inc.seq, seq_no, seq_no,

@@ -20,6 +20,7 @@ from typing import Any
 import msgspec
 
 from .clock import iso_now
+from .count_tasks import count_task_rows
 from .db import read_transaction
 from .errors import DeviceRefused, InvalidRequest, UnsupportedProtocol
 from .kinds import PROTOCOL_VERSION
@@ -102,6 +103,8 @@ _SEQS = (
     " UNION ALL SELECT t.server_seq FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
     "   WHERE t.server_seq > :c AND p.assigned_to = :u"
     " UNION ALL SELECT server_seq FROM putback_tasks WHERE server_seq > :c AND assigned_to = :u"
+    " UNION ALL SELECT server_seq FROM count_tasks WHERE server_seq > :c"
+    "   AND (assigned_to IS NULL OR assigned_to = :u)"
     " ORDER BY 1 LIMIT 1 OFFSET :o"
 )
 # From the start, the stock table itself is smaller than its history.
@@ -223,10 +226,13 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
                 for r in conn.execute(_STOCK_ALL if start == 0 else _STOCK_SINCE, (start, upto))
             ],
             "tasks": [
-                dict(row)
-                for row in conn.execute(
-                    TASKS_FOR_USER, {"user": device["username"], "cursor": start, "upto": upto}
-                )
+                *(
+                    dict(row)
+                    for row in conn.execute(
+                        TASKS_FOR_USER, {"user": device["username"], "cursor": start, "upto": upto}
+                    )
+                ),
+                *count_task_rows(conn, device["username"], start, upto),
             ],
             "results": _results(conn, request.device_id, start, upto),
         }

@@ -28,6 +28,8 @@ PUBLIC = {
     ("GET", "/track/{token}"),  # an unguessable token
     ("GET", "/api/track/{token}"),  # the same, as JSON
     ("POST", "/api/webhooks/payment"),  # an HMAC signature of the body (tests/intake)
+    ("GET", "/sw.js"),  # the service worker: the app's code, no data
+    ("GET", "/manifest.webmanifest"),
 }
 PUBLIC_MOUNTS = {"/static"}
 
@@ -100,7 +102,9 @@ GUARDED = {
     ("POST", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/orders/{number}"): Access(roles=EVERYONE),
     ("POST", "/orders/{number}/cancel"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("POST", "/api/count-tasks"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/"): Access(roles=EVERYONE),
+    ("GET", "/app"): Access(roles=EVERYONE),
     ("GET", "/stock"): Access(roles=EVERYONE),
     ("POST", "/logout"): Access(roles=EVERYONE),
 }

@@ -1,0 +1,149 @@
+"""Helpers for the floor app's browser tests: log in, make work, scan, wait.
+
+The supervisor's calls go through a logged-in browser context's own request
+client (its session cookie), as a supervisor's browser would make them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
+
+__all__ = [
+    "PHONE",
+    "login",
+    "supervisor",
+    "stocked_items",
+    "make_pick_list",
+    "open_app",
+    "scan",
+    "wait_synced",
+    "pending",
+    "on_hand",
+    "sent_log",
+    "location_barcode",
+    "shot",
+]
+
+PHONE = {"width": 360, "height": 740}
+PASSWORDS = {u: f"{u}-demo" for u in ("picker", "counter", "supervisor", "admin")}
+_refs = itertools.count(1)
+
+
+def login(page: Page, url: str, username: str) -> None:
+    page.goto(f"{url}/login")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(PASSWORDS[username])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(f"{url}/")
+
+
+def supervisor(browser: Browser, url: str) -> tuple[BrowserContext, APIRequestContext]:
+    context = browser.new_context()
+    page = context.new_page()
+    login(page, url, "supervisor")
+    return context, page.request
+
+
+def _ro(db: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+
+
+def stocked_items(db: Path, count: int, skip: int = 0) -> list[dict[str, Any]]:
+    """Items without lots stocked in pick bins (one bin each), with their unit EAN."""
+    conn = _ro(db)
+    try:
+        rows = conn.execute(
+            "SELECT i.sku, b.code, l.code, l.barcode, s.on_hand FROM stock s"
+            " JOIN items i ON i.id = s.item_id JOIN locations l ON l.id = s.location_id"
+            " JOIN item_barcodes b ON b.item_id = i.id AND b.pack_qty = 1"
+            " WHERE l.kind = 'pick' AND s.on_hand >= 10 AND i.tracking = 'none'"
+            " GROUP BY i.id ORDER BY l.pick_seq LIMIT ? OFFSET ?",
+            (count, skip),
+        ).fetchall()
+    finally:
+        conn.close()
+    return [
+        {"sku": r[0], "ean": r[1], "bin": r[2], "bin_barcode": r[3], "on_hand": r[4]} for r in rows
+    ]
+
+
+def location_barcode(db: Path, code: str) -> str:
+    conn = _ro(db)
+    try:
+        row = conn.execute("SELECT barcode FROM locations WHERE code = ?", (code,)).fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row and row[0] else code
+
+
+def make_pick_list(
+    api: APIRequestContext, url: str, items: list[dict[str, Any]], qty: int = 2
+) -> dict[str, Any]:
+    """One urgent order for ``items``, a wave of it, the list given to the picker."""
+    order = api.post(
+        f"{url}/api/orders",
+        data={
+            "channel": "e2e", "external_ref": f"PWA-{next(_refs)}-{items[0]['sku']}",
+            "customer": "Test", "priority": 1,
+            "ship_to": {"name": "T", "line1": "1 Road", "city": "Leeds", "postcode": "LS1",
+                        "country": "GB"},
+            "lines": [{"item": i["sku"], "qty": qty} for i in items],
+        },
+    )  # fmt: skip
+    assert order.status == 201, order.text()
+    wave = api.post(f"{url}/api/waves", data={"max_orders": 1, "orders_per_list": 1})
+    assert wave.ok, wave.text()
+    (number,) = wave.json()["pick_lists"]
+    assigned = api.post(f"{url}/api/pick-lists/{number}/assign", data={"username": "picker"})
+    assert assigned.ok, assigned.text()
+    return dict(assigned.json())
+
+
+def open_app(page: Page, url: str, screen: str = "pick") -> None:
+    page.goto(f"{url}/app#{screen}")
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
+    wait_synced(page)
+
+
+def wait_synced(page: Page, timeout: float = 20000) -> None:
+    """Until a sync has finished since this call and nothing is pending."""
+    page.evaluate("window.__mark = Date.now()")
+    page.wait_for_function(
+        "(() => { const s = window.shelfsync.sync.state;"
+        " return !s.syncing && s.pending === 0 && s.lastSyncAt"
+        " && Date.parse(s.lastSyncAt) >= window.__mark - 1; })()",
+        timeout=timeout,
+    )
+
+
+def scan(page: Page, code: str) -> None:
+    """Type the code into the scan field and press Enter, as a wedge scanner does."""
+    page.locator("#scan").press_sequentially(code)
+    page.keyboard.press("Enter")
+
+
+def pending(page: Page) -> int:
+    return int(page.locator("#pending").get_attribute("data-count") or "-1")
+
+
+def sent_log(page: Page) -> dict[str, Any]:
+    result: dict[str, Any] = page.evaluate("window.shelfsync.db.allMovements()")
+    return result
+
+
+def on_hand(api: APIRequestContext, url: str, sku: str, location: str) -> int:
+    answer = api.get(f"{url}/api/stock", params={"item": sku, "location": location})
+    assert answer.ok, answer.text()
+    return sum(int(r["on_hand"]) for r in answer.json()["stock"])
+
+
+def shot(page: Page, rootpath: Path, name: str) -> None:
+    folder = rootpath / "test-results"
+    folder.mkdir(exist_ok=True)
+    page.screenshot(path=str(folder / f"pwa-{name}.png"), full_page=True)

@@ -1,0 +1,71 @@
+// The server's API as the app calls it: plain fetch, no storage.  Errors come
+// back as ApiError with the server's error code (the one JSON error shape), or
+// as NetworkError when no answer arrived at all.
+
+export const PROTOCOL = 1;
+
+export class ApiError extends Error {
+  constructor(status, body, retryAfterMs = null) {
+    super((body && body.message) || `HTTP ${status}`);
+    this.status = status;
+    this.code = (body && body.error) || `http_${status}`;
+    this.body = body;
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
+export class NetworkError extends Error {}
+
+async function call(path, { body, token, method = "POST", form = null, timeoutMs = 30000 } = {}) {
+  const headers = {};
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["Content-Type"] = "application/json";
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), timeoutMs);
+  let response;
+  try {
+    response = await fetch(path, {
+      method,
+      headers,
+      body: form ?? (body === undefined ? undefined : JSON.stringify(body)),
+      credentials: "same-origin",
+      cache: "no-store",
+      signal: controller.signal,
+    });
+  } catch (error) {
+    throw new NetworkError(error.message || "no network");
+  } finally {
+    clearTimeout(timer);
+  }
+  let data = null;
+  try {
+    data = await response.json();
+  } catch (_) {
+    data = null;
+  }
+  if (!response.ok) {
+    const retry = Number(response.headers.get("Retry-After"));
+    throw new ApiError(response.status, data, Number.isFinite(retry) && retry > 0 ? retry * 1000 : null);
+  }
+  return data;
+}
+
+// A logged-in session registers this browser as a device.
+export function registerDevice(name, appVersion) {
+  return call("/api/devices", { body: { name, app_version: appVersion } });
+}
+
+export function push(token, body) {
+  return call("/api/sync/push", { token, body: { protocol: PROTOCOL, ...body } });
+}
+
+export function pull(token, body) {
+  return call("/api/sync/pull", { token, body: { protocol: PROTOCOL, ...body } });
+}
+
+// A photo of a barcode, decoded by the server (when the browser has no BarcodeDetector).
+export function scanPhoto(file) {
+  const form = new FormData();
+  form.append("photo", file);
+  return call("/api/scan", { form, timeoutMs: 20000 });
+}

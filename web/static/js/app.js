@@ -1,0 +1,129 @@
+// The app's start: open storage, load the catalog copy, show the status, put
+// the screens behind the tabs, wire the scan field, register the service
+// worker and start the sync loop.
+
+import * as camera from "./camera.js";
+import * as catalog from "./catalog.js";
+import * as db from "./db.js";
+import { feedback } from "./feedback.js";
+import * as movements from "./movements.js";
+import { createScanner } from "./scanner.js";
+import * as status from "./status.js";
+import * as sync from "./sync.js";
+import * as update from "./update.js";
+import * as counter from "./screens/counter.js";
+import * as lookup from "./screens/lookup.js";
+import * as picker from "./screens/picker.js";
+import * as receiver from "./screens/receiver.js";
+
+const SCREENS = { pick: picker, count: counter, receive: receiver, lookup };
+
+const body = document.body;
+const user = body.dataset.user || null;
+const version = body.dataset.version || "dev";
+
+async function deviceName() {
+  const meta = await db.getMeta();
+  if (meta.device_name) return meta.device_name;
+  const name = `web-${user || "device"}-${Math.random().toString(36).slice(2, 8)}`;
+  await db.setMeta({ device_name: name });
+  return name;
+}
+
+async function boot() {
+  const started = performance.now();
+  await db.open();
+  await catalog.load();
+  movements.setUser(user);
+  sync.configure({ user, version, deviceName: await deviceName() });
+
+  const root = document.getElementById("screen");
+  const ctx = { catalog, movements, feedback, db, sync, refocus: () => scanner.refocus() };
+  const screens = {};
+  for (const [name, module] of Object.entries(SCREENS)) {
+    screens[name] = module.create(ctx);
+    screens[name].el.hidden = true;
+    root.append(screens[name].el);
+  }
+  let current = null;
+  function route() {
+    const name = (location.hash || "#pick").slice(1).split("/")[0];
+    const next = screens[name] ? name : "pick";
+    if (current) screens[current].el.hidden = true;
+    current = next;
+    screens[current].el.hidden = false;
+    for (const a of document.querySelectorAll(".tabs a")) {
+      a.setAttribute("aria-current", a.dataset.screen === current ? "page" : "false");
+    }
+    screens[current].show?.();
+  }
+  addEventListener("hashchange", route);
+
+  const input = document.getElementById("scan");
+  const scanner = createScanner(input, async (scan) => {
+    await screens[current].onScan(scan, catalog.resolve(scan.code));
+  });
+  window.shelfsync = { scanner, sync, db, catalog, update, started, ready: false };
+
+  sync.events.addEventListener("pulled", async () => {
+    await catalog.load();
+    for (const screen of Object.values(screens)) screen.refresh?.();
+  });
+  status.attach({ sync, update, csrfForm: document.getElementById("logout") });
+  wireCamera(scanner);
+  route();
+  input.focus();
+  feedback("good", "Ready: scan a code");
+  window.shelfsync.ready = true;
+  window.shelfsync.bootMs = performance.now() - started;
+
+  if (navigator.storage && navigator.storage.persist) {
+    navigator.storage.persist().then((granted) => status.setPersisted(granted)).catch(() => {});
+  }
+  update.register();
+  await sync.refresh();
+  sync.start();
+}
+
+function wireCamera(scanner) {
+  const button = document.getElementById("camera");
+  const photo = document.getElementById("photo");
+  const view = document.getElementById("camera-view");
+  let abort = null;
+  button.addEventListener("click", async () => {
+    if (!camera.hasDetector()) {
+      if (!navigator.onLine) {
+        feedback("warn", "No camera reader offline: type the code instead");
+        return;
+      }
+      photo.click();
+      return;
+    }
+    abort = new AbortController();
+    view.showModal();
+    try {
+      const code = await camera.detectLive(document.getElementById("camera-video"), abort.signal);
+      if (code) scanner.submit(code, "camera");
+    } catch (error) {
+      feedback("warn", `Camera: ${error.message}`);
+    } finally {
+      view.close();
+    }
+  });
+  document.getElementById("camera-close").addEventListener("click", () => abort?.abort());
+  photo.addEventListener("change", async () => {
+    const file = photo.files[0];
+    photo.value = "";
+    if (!file) return;
+    try {
+      scanner.submit(await camera.decodePhoto(file), "photo");
+    } catch (error) {
+      feedback("warn", `Photo: ${error.message}`);
+    }
+  });
+}
+
+boot().catch((error) => {
+  console.error(error);
+  feedback("bad", `The app could not start: ${error.message}`);
+});

@@ -1,0 +1,297 @@
+// The device's storage: the only module that touches indexedDB.  It owns the
+// database name, its version, its stores and the upgrade steps.
+//
+//   meta       {key, value}: device_id, token, epoch, cursor, clock_offset_ms,
+//              username, next_seq, last_sync_at, device_last_seq
+//   outbox     movements not yet answered by the server, by id; index seq
+//   sent       movements the server answered (outcome, server_seq), kept 30 days
+//   items, barcodes, locations, lots, stock, tasks: the device's copy from pull
+//   drafts     work in progress on a screen (a count being made, a pick's units)
+//
+// Every function runs one transaction and resolves when it has committed.
+// Nothing here fetches: a network call never happens inside a transaction.
+
+const NAME = "shelfsync";
+const VERSION = 1;
+const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks"];
+export const SENT_KEEP_DAYS = 30;
+
+let opening = null;
+
+function upgrade(db, oldVersion) {
+  if (oldVersion < 1) {
+    db.createObjectStore("meta", { keyPath: "key" });
+    const outbox = db.createObjectStore("outbox", { keyPath: "id" });
+    outbox.createIndex("seq", "seq");
+    outbox.createIndex("task", "task");
+    const sent = db.createObjectStore("sent", { keyPath: "id" });
+    sent.createIndex("seq", "seq");
+    sent.createIndex("task", "task");
+    sent.createIndex("acked_at", "acked_at");
+    db.createObjectStore("items", { keyPath: "sku" });
+    db.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
+    db.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
+    db.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
+    const stock = db.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
+    stock.createIndex("item", "item");
+    stock.createIndex("location", "location");
+    db.createObjectStore("tasks", { keyPath: "id" });
+    db.createObjectStore("drafts", { keyPath: "id" });
+  }
+}
+
+export function open() {
+  if (!opening) {
+    opening = new Promise((resolve, reject) => {
+      const request = indexedDB.open(NAME, VERSION);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+      request.onsuccess = () => {
+        const db = request.result;
+        db.onversionchange = () => db.close(); // a newer app version wants to upgrade
+        resolve(db);
+      };
+      request.onerror = () => reject(request.error);
+      request.onblocked = () => reject(new Error("storage is held by an older tab: close it"));
+    });
+  }
+  return opening;
+}
+
+const done = (request) =>
+  new Promise((resolve, reject) => {
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+
+// Run fn(stores) in one transaction; resolves with fn's value once committed.
+async function run(names, mode, fn, durability = "default") {
+  const db = await open();
+  return new Promise((resolve, reject) => {
+    const tx = db.transaction(names, mode, { durability });
+    const stores = Object.fromEntries(names.map((n) => [n, tx.objectStore(n)]));
+    let value;
+    Promise.resolve(fn(stores)).then(
+      (v) => (value = v),
+      (error) => {
+        try {
+          tx.abort();
+        } catch (_) {
+          /* already finished */
+        }
+        reject(error);
+      },
+    );
+    tx.oncomplete = () => resolve(value);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("transaction aborted"));
+  });
+}
+
+// -- meta ------------------------------------------------------------------------
+
+export async function getMeta() {
+  const rows = await run(["meta"], "readonly", (s) => done(s.meta.getAll()));
+  return Object.fromEntries(rows.map((r) => [r.key, r.value]));
+}
+
+export function setMeta(values) {
+  return run(["meta"], "readwrite", (s) => {
+    for (const [key, value] of Object.entries(values)) s.meta.put({ key, value });
+  });
+}
+
+// -- the outbox ----------------------------------------------------------------------
+
+// Store a movement and give it the device's next seq, in one transaction.
+export async function recordMovement(movement, task = null) {
+  const [entry] = await recordWithDraft([{ movement, task }], null);
+  return entry;
+}
+
+export function pendingBatch(limit) {
+  return run(["outbox"], "readonly", (s) => done(s.outbox.index("seq").getAll(null, limit)));
+}
+
+export function pendingSummary() {
+  return run(["outbox"], "readonly", async (s) => {
+    const count = await done(s.outbox.count());
+    const first = await done(s.outbox.index("seq").openCursor());
+    return { count, oldest: first ? first.value.at : null };
+  });
+}
+
+// The server answered: move the answered movements from the outbox to the sent log.
+export function acknowledge(results, at, device) {
+  return run(
+    ["outbox", "sent"],
+    "readwrite",
+    async (s) => {
+      let moved = 0;
+      for (const result of results) {
+        const entry = await done(s.outbox.get(result.id));
+        if (!entry || entry.seq !== result.seq) continue;
+        s.outbox.delete(result.id);
+        s.sent.put({
+          ...entry,
+          device,
+          acked_at: at,
+          outcome: result.outcome,
+          code: result.code || null,
+          server_seq: result.server_seq,
+          message: result.message || null,
+        });
+        moved += 1;
+      }
+      return moved;
+    },
+    "strict",
+  );
+}
+
+// Put the sent log (this device's, from a seq on; or all of it) back into the
+// outbox, to push it again (after a server restore: what the backup had
+// replays, what it lacked posts).  Returns how many came back, and how many of
+// them another device identity of this browser had sent (their seqs mean
+// nothing now: the outbox must be numbered again under a new device).
+export function requeueSent(device, fromSeq = null) {
+  return run(["outbox", "sent"], "readwrite", async (s) => {
+    const rows = await done(s.sent.getAll());
+    let count = 0;
+    let foreign = 0;
+    for (const row of rows) {
+      if (fromSeq !== null && (row.device !== device || row.seq < fromSeq)) continue;
+      const { acked_at, outcome, code, server_seq, message, device: sentBy, ...entry } = row;
+      s.outbox.put(entry);
+      s.sent.delete(row.id);
+      count += 1;
+      if (sentBy !== device) foreign += 1;
+    }
+    return { count, foreign };
+  }, "strict");
+}
+
+// A new device identity: number the outbox 1, 2, 3… in the order it was recorded.
+export function renumberOutbox() {
+  return run(["meta", "outbox"], "readwrite", async (s) => {
+    const rows = await done(s.outbox.getAll());
+    rows.sort((a, b) => a.n - b.n);
+    rows.forEach((row, i) => s.outbox.put({ ...row, seq: i + 1 }));
+    s.meta.put({ key: "next_seq", value: rows.length + 1 });
+    return rows.length;
+  }, "strict");
+}
+
+// Whether this device's sent log still holds a seq (to fill a gap from it).
+export function sentHas(device, seq) {
+  return run(["sent"], "readonly", async (s) => {
+    const rows = await done(s.sent.index("seq").getAll(seq));
+    return rows.some((r) => r.device === device);
+  });
+}
+
+export function pruneSent(now = Date.now()) {
+  const before = new Date(now - SENT_KEEP_DAYS * 86400e3).toISOString();
+  return run(["sent"], "readwrite", async (s) => {
+    const keys = await done(s.sent.index("acked_at").getAllKeys(IDBKeyRange.upperBound(before)));
+    for (const key of keys) s.sent.delete(key);
+    return keys.length;
+  });
+}
+
+// Every movement of a task (pending and sent), for its progress.
+export function movementsOfTask(task) {
+  return run(["outbox", "sent"], "readonly", async (s) => [
+    ...(await done(s.sent.index("task").getAll(task))),
+    ...(await done(s.outbox.index("task").getAll(task))),
+  ]);
+}
+
+export function allMovements() {
+  return run(["outbox", "sent"], "readonly", async (s) => ({
+    sent: await done(s.sent.getAll()),
+    outbox: await done(s.outbox.index("seq").getAll()),
+  }));
+}
+
+// -- the copy of server state ---------------------------------------------------------
+
+function gtinKeys(code) {
+  return /^\d{8}$|^\d{12,14}$/.test(code) ? [code.padStart(14, "0")] : [];
+}
+
+// Apply one pull page; with reset, the copy is cleared first (never the outbox).
+export function applyPull(page, reset) {
+  return run([...COPY, "meta", "sent"], "readwrite", async (s) => {
+    if (reset) for (const name of COPY) s[name].clear();
+    const c = page.changes || {};
+    for (const item of c.items || []) {
+      const old = await done(s.barcodes.index("sku").getAllKeys(item.sku));
+      for (const key of old) s.barcodes.delete(key);
+      s.items.put(item);
+      for (const b of item.barcodes || []) {
+        s.barcodes.put({ code: b.code, sku: item.sku, pack_qty: b.pack_qty, gtin: gtinKeys(b.code)[0] || null });
+      }
+    }
+    for (const loc of c.locations || []) s.locations.put(loc);
+    for (const lot of c.lots || []) s.lots.put(lot);
+    for (const row of c.stock || []) s.stock.put({ ...row, lot: row.lot || "" });
+    for (const task of c.tasks || []) s.tasks.put(task);
+    for (const result of c.results || []) {
+      const entry = await done(s.sent.get(result.id));
+      if (entry) s.sent.put({ ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null });
+    }
+    s.meta.put({ key: "cursor", value: page.cursor });
+    s.meta.put({ key: "epoch", value: page.epoch });
+    s.meta.put({ key: "device_last_seq", value: page.device_last_seq });
+  });
+}
+
+export function all(name) {
+  return run([name], "readonly", (s) => done(s[name].getAll()));
+}
+
+export function get(name, key) {
+  return run([name], "readonly", (s) => done(s[name].get(key)));
+}
+
+export function byIndex(name, index, key) {
+  return run([name], "readonly", (s) => done(s[name].index(index).getAll(key)));
+}
+
+// -- drafts: work in progress that must survive a reload ------------------------------
+
+export function putDraft(draft) {
+  return run(["drafts"], "readwrite", (s) => {
+    s.drafts.put(draft);
+  }, "strict");
+}
+
+export function deleteDraft(id) {
+  return run(["drafts"], "readwrite", (s) => {
+    s.drafts.delete(id);
+  });
+}
+
+// Record a movement and settle a draft in the same transaction (a confirmed pick,
+// a submitted count line), so a reload never shows both or neither.
+export function recordWithDraft(movements, draft, deleteId = null) {
+  return run(["meta", "outbox", "drafts"], "readwrite", async (s) => {
+    const row = await done(s.meta.get("next_seq"));
+    const ordinal = await done(s.meta.get("next_n"));
+    let seq = row ? row.value : 1;
+    let n = ordinal ? ordinal.value : 1;
+    const entries = [];
+    for (const { movement, task } of movements) {
+      const entry = { id: movement.id, seq, n, task: task || null, at: movement.recorded_at, movement };
+      s.outbox.add(entry);
+      entries.push(entry);
+      seq += 1;
+      n += 1;
+    }
+    s.meta.put({ key: "next_seq", value: seq });
+    s.meta.put({ key: "next_n", value: n });
+    if (draft) s.drafts.put(draft);
+    if (deleteId) s.drafts.delete(deleteId);
+    return entries;
+  }, "strict");
+}

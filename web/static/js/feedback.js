@@ -1,0 +1,44 @@
+// Feedback a person notices without looking: a beep (WebAudio), a vibration
+// and a colour on the scan banner.  good: one short high beep; warn: two
+// beeps; bad: one long low buzz.
+
+const TONES = {
+  good: { notes: [[1760, 0.07]], vibrate: [40] },
+  warn: { notes: [[880, 0.09], [880, 0.09]], vibrate: [60, 60, 60] },
+  bad: { notes: [[220, 0.35]], vibrate: [300] },
+};
+
+let audio = null;
+
+function beep(kind) {
+  try {
+    audio = audio || new AudioContext();
+    if (audio.state === "suspended") audio.resume();
+    let at = audio.currentTime;
+    for (const [freq, seconds] of TONES[kind].notes) {
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = freq;
+      osc.type = kind === "bad" ? "square" : "sine";
+      gain.gain.value = 0.2;
+      osc.connect(gain).connect(audio.destination);
+      osc.start(at);
+      osc.stop(at + seconds);
+      at += seconds + 0.05;
+    }
+  } catch (_) {
+    /* no audio here: colour and text still tell */
+  }
+}
+
+export function feedback(kind, message, banner = document.getElementById("flash")) {
+  if (banner) {
+    banner.textContent = message;
+    banner.className = `flash flash-${kind}`;
+    banner.dataset.kind = kind;
+  }
+  // browsers allow sound and vibration only after the person touched the page
+  if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
+  beep(kind);
+  if (navigator.vibrate) navigator.vibrate(TONES[kind].vibrate);
+}

@@ -1,0 +1,195 @@
+// The picker: my pick lists (pulled tasks), tasks in walk order.
+// Scan the bin, scan the item (each scan counts up by the scanned pack), then
+// scan the tote: the pick is stored.  Wrong bin, wrong item and wrong tote are
+// warned about and never counted.  "Short" stores what was picked with a
+// reason.  The work in progress is a draft in storage, so a reload (even
+// offline) goes on where it was.
+
+import { choose, h, itemLabel, qtyControl } from "../ui.js";
+
+const REASONS = [
+  ["not found", "Not in the bin"],
+  ["damaged", "Damaged"],
+  ["short in bin", "Not enough in the bin"],
+];
+
+export function create(ctx) {
+  const { catalog, db, feedback, movements } = ctx;
+  const el = h("section", { class: "screen", "aria-label": "Pick" });
+  let tasks = [];
+  let progress = new Map(); // task id -> {picked, done, short}
+  let list = null;
+  let draft = null; // {id: "pick:PT-1", task, step, units}
+
+  async function load() {
+    tasks = (await db.all("tasks"))
+      .filter((t) => t.kind === "pick" && (t.list_status ?? "open") === "open")
+      .sort((a, b) => a.list.localeCompare(b.list, undefined, { numeric: true }) || a.walk - b.walk);
+    progress = new Map();
+    for (const task of tasks) {
+      const moved = await db.movementsOfTask(task.id);
+      const picked = moved.reduce((sum, e) => sum + (e.movement.qty || 0), 0);
+      const short = moved.some((e) => (e.movement.note || "").startsWith("short"));
+      const marked = await db.get("drafts", `done:${task.id}`);
+      progress.set(task.id, { picked, short: short || Boolean(marked?.short), done: picked >= task.qty || short || Boolean(marked) });
+    }
+  }
+
+  const listTasks = () => tasks.filter((t) => t.list === list);
+  const current = () => listTasks().find((t) => !progress.get(t.id).done) || null;
+
+  async function loadDraft() {
+    const task = current();
+    draft = task ? (await db.get("drafts", `pick:${task.id}`)) || { id: `pick:${task.id}`, task: task.id, step: "bin", units: 0 } : null;
+  }
+
+  async function saveDraft() {
+    await db.putDraft(draft);
+  }
+
+  function renderLists() {
+    const lists = [...new Set(tasks.map((t) => t.list))];
+    el.replaceChildren(h("h1", {}, "Pick lists"));
+    if (!lists.length) {
+      el.append(h("p", { class: "muted" }, "No pick lists for you yet. They arrive with the next sync."));
+      return;
+    }
+    for (const name of lists) {
+      const mine = tasks.filter((t) => t.list === name);
+      const done = mine.filter((t) => progress.get(t.id).done).length;
+      el.append(
+        h("a", { class: "button block", href: `#pick/${name}`, dataset: { list: name } },
+          `${name} · ${done}/${mine.length} lines${done === mine.length ? " · done" : ""}`),
+      );
+    }
+  }
+
+  function renderWork() {
+    const all = listTasks();
+    const doneCount = all.filter((t) => progress.get(t.id).done).length;
+    const task = current();
+    el.replaceChildren(
+      h("p", {}, h("a", { href: "#pick" }, "‹ All lists")),
+      h("h1", {}, `${list} · ${doneCount}/${all.length}`),
+      h("progress", { max: String(all.length), value: String(doneCount), "aria-label": "Lines picked" }),
+    );
+    if (!task) {
+      el.append(h("p", { class: "done-note", id: "list-done" }, "List complete. Take the totes to packing."));
+      return;
+    }
+    const units = draft.units;
+    const prompt = { bin: `Scan bin ${task.location}`, item: "Scan the item", tote: `Scan tote ${task.tote}` }[draft.step];
+    el.append(
+      h("div", { class: "card task", dataset: { task: task.id, step: draft.step } },
+        h("div", { class: "big" }, h("span", { class: "label" }, "Bin "), h("strong", { class: "bin" }, task.location)),
+        h("div", { class: "item-name" }, itemLabel(catalog, task.item), task.lot ? ` · lot ${task.lot}` : ""),
+        h("div", { class: "big" }, h("span", { class: "label" }, "Pick "), h("strong", { class: "want" }, String(task.qty)),
+          h("span", { class: "label" }, " into "), h("strong", {}, task.tote)),
+        h("p", { class: "prompt", id: "prompt" }, prompt),
+        h("div", { class: "row" }, h("span", { class: "label" }, "Picked"),
+          qtyControl(units, async (n) => { draft.units = n; if (n > 0 && draft.step === "bin") draft.step = "item"; await saveDraft(); renderWork(); }, "Picked")),
+      ),
+      h("div", { class: "actions" },
+        h("button", { type: "button", id: "confirm-pick", disabled: units <= 0, onclick: () => confirm(task, null) }, `Confirm ${units}`),
+        h("button", { type: "button", class: "secondary", id: "short-pick", onclick: () => short(task) }, "Short…"),
+      ),
+    );
+  }
+
+  function render() {
+    if (list) renderWork();
+    else renderLists();
+  }
+
+  async function confirm(task, note) {
+    const units = draft.units;
+    const list = [];
+    if (units > 0) {
+      list.push({
+        task: task.id,
+        movement: movements.movement("pick", {
+          item: task.item, lot: task.lot || null, from: task.location, to: task.tote, qty: units,
+          ref: { order_line: task.order_line, task: task.id }, note,
+        }),
+      });
+    }
+    const done = { id: `done:${task.id}`, short: note !== null };
+    await movements.record(list, { draft: done, deleteDraft: draft.id });
+    progress.set(task.id, { picked: units, short: note !== null, done: true });
+    feedback("good", note ? `Short pick stored: ${units} of ${task.qty}` : `Picked ${units} × ${task.item}`);
+    await loadDraft();
+    renderWork();
+  }
+
+  async function short(task) {
+    const reason = await choose(`Short pick: ${draft.units} of ${task.qty}. Why?`, REASONS);
+    ctx.refocus();
+    if (reason) await confirm(task, `short: ${reason}`);
+  }
+
+  async function onScan(scan, found) {
+    if (!list) {
+      feedback("warn", "Open a pick list first");
+      return;
+    }
+    const task = current();
+    if (!task) {
+      feedback("warn", "This list is complete");
+      return;
+    }
+    if (found.kind === "location") {
+      const code = found.location.code;
+      if (draft.step === "tote" || (draft.step === "item" && code === task.tote)) {
+        if (code !== task.tote) {
+          feedback("bad", `Wrong tote: ${code}. Put it in ${task.tote}`);
+          return;
+        }
+        await confirm(task, null);
+        return;
+      }
+      if (code !== task.location) {
+        feedback("bad", `Wrong bin: ${code}. Go to ${task.location}`);
+        return;
+      }
+      if (draft.step === "bin") {
+        draft.step = "item";
+        await saveDraft();
+      }
+      feedback("good", `Bin ${code}: scan the item`);
+      renderWork();
+      return;
+    }
+    if (found.kind === "item") {
+      if (draft.step === "bin") {
+        feedback("warn", `Scan bin ${task.location} first`);
+        return;
+      }
+      if (found.item.sku !== task.item) {
+        feedback("bad", `Wrong item: that is ${found.item.sku}. Pick ${task.item}`);
+        return;
+      }
+      if (task.lot && found.lot && found.lot !== task.lot) {
+        feedback("bad", `Wrong lot: ${found.lot}. Pick lot ${task.lot}`);
+        return;
+      }
+      draft.units += found.units;
+      if (draft.units >= task.qty) draft.step = "tote";
+      await saveDraft();
+      if (draft.units > task.qty) feedback("warn", `${draft.units} picked: more than the ${task.qty} asked`);
+      else feedback("good", `${draft.units} of ${task.qty}${draft.step === "tote" ? `: scan tote ${task.tote}` : ""}`);
+      renderWork();
+      return;
+    }
+    feedback("bad", `Unknown code ${found.code}: not counted. Scan the item's barcode`);
+  }
+
+  async function show() {
+    const [, name] = (location.hash || "#pick").slice(1).split("/");
+    list = name ? decodeURIComponent(name) : null;
+    await load();
+    if (list) await loadDraft();
+    render();
+  }
+
+  return { el, onScan, show, refresh: show };
+}

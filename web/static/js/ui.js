@@ -1,0 +1,56 @@
+// Small DOM helpers shared by the screens.
+
+export function h(tag, attrs = {}, ...children) {
+  const el = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs || {})) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
+    else if (key === "class") el.className = value;
+    else if (key === "dataset") Object.assign(el.dataset, value);
+    else if (value === true) el.setAttribute(key, "");
+    else el.setAttribute(key, String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return el;
+}
+
+// A big quantity control: − [ n ] +.  onChange(n) gets whole numbers >= 0.
+export function qtyControl(value, onChange, label = "Quantity") {
+  const input = h("input", {
+    type: "number", inputmode: "numeric", min: "0", step: "1", value: String(value),
+    "aria-label": label, class: "qty-input",
+    onchange: () => onChange(Math.max(0, Math.floor(Number(input.value) || 0))),
+  });
+  return h(
+    "div", { class: "qty" },
+    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} minus one`, onclick: () => onChange(Math.max(0, value - 1)) }, "−"),
+    input,
+    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} plus one`, onclick: () => onChange(value + 1) }, "+"),
+  );
+}
+
+export function itemLabel(catalog, sku) {
+  const item = catalog.item(sku);
+  return item ? `${item.sku} · ${item.name}` : `${sku} (unknown)`;
+}
+
+// Ask for one of some choices in a <dialog>; resolves with the value or null.
+export function choose(title, choices) {
+  return new Promise((resolve) => {
+    const dialog = h("dialog", { class: "choose" }, h("h2", {}, title));
+    for (const [value, text] of choices) {
+      dialog.append(h("button", { type: "button", onclick: () => finish(value) }, text));
+    }
+    dialog.append(h("button", { type: "button", class: "secondary", onclick: () => finish(null) }, "Cancel"));
+    function finish(value) {
+      dialog.close();
+      dialog.remove();
+      resolve(value);
+    }
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}

@@ -1,0 +1,94 @@
+// shelfsync service worker: the app shell, offline.  Served as /sw.js, stamped
+// by the server with a VERSION made from the shell's files and the list of
+// files to precache, so any change to the shell is a new worker and a new cache.
+//
+// - install: precache the shell (awaited); a failed fetch fails the install.
+// - activate: delete every other version's cache.
+// - navigations: network first, the cached shell when the network fails.
+// - static files: cache first.
+// - /api/: never cached, never touched.
+// - a new worker waits until the page says the outbox is idle ("apply").
+
+const VERSION = "__VERSION__";
+const SHELL = ["__SHELL__"];
+const CACHE = `shelfsync-shell-${VERSION}`;
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(
+    (async () => {
+      const cache = await caches.open(CACHE);
+      for (const url of SHELL) {
+        // the shell page needs the session: a redirect to /login is not the shell
+        const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
+        if (!response.ok || response.redirected) {
+          throw new Error(`precache: ${url} answered ${response.status}`);
+        }
+        await cache.put(url, response);
+      }
+    })(),
+  );
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil(
+    (async () => {
+      for (const name of await caches.keys()) {
+        if (name.startsWith("shelfsync-shell-") && name !== CACHE) await caches.delete(name);
+      }
+      await self.clients.claim();
+    })(),
+  );
+});
+
+self.addEventListener("message", (event) => {
+  if (event.data && event.data.type === "apply-update") self.skipWaiting();
+  if (event.data && event.data.type === "version") event.source?.postMessage({ type: "version", version: VERSION });
+});
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin || url.pathname.startsWith("/api/")) return;
+  if (request.mode === "navigate") {
+    if (url.pathname === "/app") event.respondWith(shellPage(request));
+    return;
+  }
+  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
+    event.respondWith(cacheFirst(request));
+  }
+});
+
+async function shellPage(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const response = await fetch(request);
+    if (response.ok && !response.redirected) await cache.put("/app", response.clone());
+    return response;
+  } catch (error) {
+    const cached = await cache.match("/app");
+    if (cached) return cached;
+    throw error;
+  }
+}
+
+async function cacheFirst(request) {
+  const cache = await caches.open(CACHE);
+  const cached = await cache.match(request, { ignoreSearch: true });
+  if (cached) return cached;
+  const response = await fetch(request);
+  if (response.ok) await cache.put(request, response.clone());
+  return response;
+}
+
+// Background Sync: wake the page's sync loop (the page owns the outbox).
+self.addEventListener("sync", (event) => {
+  if (event.tag === "shelfsync-outbox") {
+    event.waitUntil(
+      (async () => {
+        const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+        for (const page of pages) page.postMessage({ type: "sync" });
+      })(),
+    );
+  }
+});
