@@ -64,3 +64,49 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+@dataclass
+class OwnServer:
+    """A server of one test's own (a copy of the demo database), that the test may
+    stop, restore from a backup and start again on the same port."""
+
+    url: str
+    db: Path
+    port: int
+    log: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = start_server(self.db, self.port, self.log)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+            self.process = None
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run(cli(*args, "--db", str(self.db)), cwd=ROOT, env=server_env(),
+                              check=True, capture_output=True, text=True)  # fmt: skip
+        return done.stdout
+
+
+@pytest.fixture
+def own_server(live_server: LiveServer, tmp_path: Path) -> Iterator[OwnServer]:
+    """A copy of the demo warehouse (``shelfsync backup`` of the shared server's
+    database) served on its own port."""
+    db = tmp_path / "own.db"
+    subprocess.run(cli("backup", str(db), "--db", str(live_server.db)), cwd=ROOT,
+                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    port = free_port()
+    server = OwnServer(f"http://127.0.0.1:{port}", db, port, tmp_path / "own.log")
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop()

@@ -22,6 +22,7 @@ __all__ = [
     "open_app",
     "scan",
     "wait_synced",
+    "sync_now",
     "pending",
     "on_hand",
     "sent_log",
@@ -112,14 +113,17 @@ def open_app(page: Page, url: str, screen: str = "pick") -> None:
 
 
 def wait_synced(page: Page, timeout: float = 20000) -> None:
-    """Until a sync has finished since this call and nothing is pending."""
-    page.evaluate("window.__mark = Date.now()")
+    """Until the app has synced by itself and nothing is pending."""
     page.wait_for_function(
         "(() => { const s = window.shelfsync.sync.state;"
-        " return !s.syncing && s.pending === 0 && s.lastSyncAt"
-        " && Date.parse(s.lastSyncAt) >= window.__mark - 1; })()",
+        " return !s.syncing && s.pending === 0 && s.lastSyncAt && !s.lastError; })()",
         timeout=timeout,
     )
+
+
+def sync_now(page: Page) -> None:
+    """Tap "Sync now" and wait for that sync to end."""
+    page.evaluate("window.shelfsync.sync.sync('test', {force: true})")
 
 
 def scan(page: Page, code: str) -> None:

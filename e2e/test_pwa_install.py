@@ -87,10 +87,10 @@ def test_update_waits_for_an_idle_outbox(browser: Browser, live_server: LiveServ
     page.locator("#scan").press_sequentially("NO-SUCH-CODE-UPDATE")
     page.keyboard.press("Enter")
     expect(page.locator("#pending")).to_have_text("1 to send")
-    context.set_offline(False)
-    # hold the sync back so the movement stays pending while a new worker
-    # installs (a new script URL is an update of the registration, as a deploy is)
+    # back online, but the sync held back so the movement stays pending while a
+    # new worker installs (a new script URL is an update of the registration)
     page.route("**/api/sync/**", lambda route: route.abort())
+    context.set_offline(False)
     page.evaluate("navigator.serviceWorker.register('/sw.js?next=1', {scope: '/'})")
     button = page.locator("#apply-update")
     expect(button).to_have_text("Update after sync", timeout=15000)

@@ -46,6 +46,10 @@ async function boot() {
     root.append(screens[name].el);
   }
   let current = null;
+  // Scans, screen changes and refreshes after a pull run one after another, in
+  // the order they came: a scan never meets a screen half loaded.
+  let chain = Promise.resolve();
+  const serial = (fn) => (chain = chain.then(fn).catch((error) => console.error(error)));
   function route() {
     const name = (location.hash || "#pick").slice(1).split("/")[0];
     const next = screens[name] ? name : "pick";
@@ -55,20 +59,30 @@ async function boot() {
     for (const a of document.querySelectorAll(".tabs a")) {
       a.setAttribute("aria-current", a.dataset.screen === current ? "page" : "false");
     }
-    screens[current].show?.();
+    const screen = screens[current];
+    serial(() => screen.show?.());
   }
   addEventListener("hashchange", route);
 
   const input = document.getElementById("scan");
   const scanner = createScanner(input, async (scan) => {
-    await screens[current].onScan(scan, catalog.resolve(scan.code));
+    await serial(async () => {
+      try {
+        await screens[current].onScan(scan, catalog.resolve(scan.code));
+      } catch (error) {
+        feedback("bad", `Scan ${scan.code} NOT stored: ${error.message}. Scan it again.`);
+        throw error;
+      }
+    });
   });
   window.shelfsync = { scanner, sync, db, catalog, update, started, ready: false };
 
-  sync.events.addEventListener("pulled", async () => {
-    await catalog.load();
-    for (const screen of Object.values(screens)) screen.refresh?.();
-  });
+  sync.events.addEventListener("pulled", () =>
+    serial(async () => {
+      await catalog.load();
+      await screens[current]?.refresh?.();
+    }),
+  );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });
   wireCamera(scanner);
   route();

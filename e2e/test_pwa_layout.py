@@ -1,0 +1,84 @@
+"""Every screen of the floor app, at a phone's 360 px and a handheld's 480×800:
+nothing scrolls sideways, every control is at least 48 px tall, and a
+screenshot of each is saved in test-results/."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+from pwa_helpers import login, make_pick_list, open_app, scan, shot, stocked_items, supervisor
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+VIEWPORTS = {
+    "phone-360": {"width": 360, "height": 740},
+    "handheld-480": {"width": 480, "height": 800},
+}
+CONTROLS = "button, a.button, .tabs a, input:not([type=hidden]), select"
+
+
+def _check(page: Page, rootpath: object, name: str) -> None:
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 0, f"{name}: {sideways} px of sideways scrolling"
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+              .filter((el) => el.offsetParent !== null && !el.closest('[hidden]'))
+              .map((el) => [el.id || el.textContent.trim() || el.name,
+                            el.getBoundingClientRect().height])
+              .filter(([, h]) => h < 48)""",
+        CONTROLS,
+    )
+    assert small == [], f"{name}: controls under 48 px: {small}"
+    shot(page, rootpath, name)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
+def test_every_screen_fits(
+    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, viewport: str
+) -> None:
+    url, root = live_server.url, request.config.rootpath
+    skip = 50 if viewport == "phone-360" else 55
+    items = stocked_items(live_server.db, 2, skip=skip)
+    sup, api = supervisor(browser, url)
+    pick_list = make_pick_list(api, url, items, qty=1)
+
+    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    page = context.new_page()
+    login(page, url, "picker")
+    open_app(page, url, "pick")
+    expect(page.locator(f"[data-list='{pick_list['number']}']")).to_be_visible()
+    _check(page, root, f"{viewport}-pick-lists")
+    page.locator(f"[data-list='{pick_list['number']}']").click()
+    scan(page, items[0]["bin"])
+    scan(page, "DOCK-1")  # a wrong bin: the warning colour
+    expect(page.locator("#flash")).to_have_attribute("data-kind", "bad")
+    _check(page, root, f"{viewport}-pick-task")
+
+    page.goto(f"{url}/app#count")
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    _check(page, root, f"{viewport}-count-tasks")
+    scan(page, items[1]["bin"])
+    scan(page, items[1]["ean"])
+    expect(page.locator(".line")).to_have_count(1)
+    _check(page, root, f"{viewport}-count-bin")
+
+    page.locator(".tabs a[data-screen=receive]").click()
+    scan(page, "DOCK-2")
+    _check(page, root, f"{viewport}-receive")
+    page.locator("#mode-move").click()
+    scan(page, items[0]["bin"])
+    scan(page, items[0]["ean"])
+    _check(page, root, f"{viewport}-move")
+
+    page.locator(".tabs a[data-screen=lookup]").click()
+    scan(page, items[0]["ean"])
+    expect(page.locator("#lookup-result")).to_contain_text(items[0]["sku"])
+    _check(page, root, f"{viewport}-lookup")
+    context.set_offline(True)
+    expect(page.locator("#net")).to_have_text("Offline")
+    _check(page, root, f"{viewport}-offline-status")
+    context.close()
+    sup.close()
