@@ -57,4 +57,7 @@ def test_restore_to_an_older_backup_loses_nothing(
     assert on_hand(api, url, item["sku"], "DOCK-1") == before + 4  # A, B, C, D once each
     log = sent_log(page)
     assert log["outbox"] == [] and len(log["sent"]) == 4
+    replayed = {e["id"]: e["replayed"] for e in log["sent"]}
+    assert replayed[acked[0]["id"]] is True  # the backup had A: a replay
+    assert replayed[acked[1]["id"]] is False and replayed[acked[2]["id"]] is False  # posted
     context.close()

@@ -89,7 +89,12 @@ async def app_view(request: Request) -> Response:
     response: Response = request.app.state.templates.TemplateResponse(
         request,
         "app.html",
-        {"user": user, "csrf": csrf_token(request), "version": shell_version()},
+        {
+            "user": user,
+            "csrf": csrf_token(request),
+            "version": shell_version(),
+            "modules": [url for url in shell_files() if url.endswith(".js")],
+        },
     )
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -72,9 +72,12 @@ async function shellPage(request) {
   }
 }
 
+let opened = null; // this version's cache, opened once per worker start
+
 async function cacheFirst(request) {
-  const cache = await caches.open(CACHE);
-  const cached = await cache.match(request, { ignoreSearch: true });
+  opened = opened || caches.open(CACHE);
+  const cache = await opened;
+  const cached = await cache.match(request);
   if (cached) return cached;
   const response = await fetch(request);
   if (response.ok) await cache.put(request, response.clone());

@@ -33,7 +33,7 @@ async function deviceName() {
 async function boot() {
   const started = performance.now();
   await db.open();
-  await catalog.load();
+  const loaded = catalog.load(); // meanwhile, the screens are built
   movements.setUser(user);
   sync.configure({ user, version, deviceName: await deviceName() });
 
@@ -85,11 +85,13 @@ async function boot() {
   );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });
   wireCamera(scanner);
+  await loaded;
   route();
   input.focus();
   feedback("good", "Ready: scan a code");
   window.shelfsync.ready = true;
   window.shelfsync.bootMs = performance.now() - started;
+  window.shelfsync.readyAt = performance.now();
 
   if (navigator.storage && navigator.storage.persist) {
     navigator.storage.persist().then((granted) => status.setPersisted(granted)).catch(() => {});

@@ -136,6 +136,7 @@ export function acknowledge(results, at, device) {
           device,
           acked_at: at,
           outcome: result.outcome,
+          replayed: Boolean(result.replayed),
           code: result.code || null,
           server_seq: result.server_seq,
           message: result.message || null,
@@ -160,7 +161,7 @@ export function requeueSent(device, fromSeq = null) {
     let foreign = 0;
     for (const row of rows) {
       if (fromSeq !== null && (row.device !== device || row.seq < fromSeq)) continue;
-      const { acked_at, outcome, code, server_seq, message, device: sentBy, ...entry } = row;
+      const { acked_at, outcome, replayed, code, server_seq, message, device: sentBy, ...entry } = row;
       s.outbox.put(entry);
       s.sent.delete(row.id);
       count += 1;
@@ -276,8 +277,7 @@ export function deleteDraft(id) {
 // a submitted count line), so a reload never shows both or neither.
 export function recordWithDraft(movements, draft, deleteId = null) {
   return run(["meta", "outbox", "drafts"], "readwrite", async (s) => {
-    const row = await done(s.meta.get("next_seq"));
-    const ordinal = await done(s.meta.get("next_n"));
+    const [row, ordinal] = await Promise.all([done(s.meta.get("next_seq")), done(s.meta.get("next_n"))]);
     let seq = row ? row.value : 1;
     let n = ordinal ? ordinal.value : 1;
     const entries = [];
@@ -293,5 +293,5 @@ export function recordWithDraft(movements, draft, deleteId = null) {
     if (draft) s.drafts.put(draft);
     if (deleteId) s.drafts.delete(deleteId);
     return entries;
-  }, "strict");
+  }, "relaxed");
 }

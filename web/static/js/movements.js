@@ -45,6 +45,6 @@ export function itemFields(scan) {
 // Store movements (and settle a draft) in one transaction, then sync.
 export async function record(list, { draft = null, deleteDraft = null } = {}) {
   const entries = await db.recordWithDraft(list, draft, deleteDraft);
-  sync.afterRecord();
+  if (entries.length) sync.afterRecord(entries.length);
   return entries;
 }

@@ -20,6 +20,7 @@ import * as db from "./db.js";
 const BATCH = 200;
 const EVERY_MS = 30000;
 const MAX_BACKOFF_MS = 60000;
+const SOON_MS = 150;
 const LOCK = "shelfsync-sync";
 export const STALE_MS = 4 * 3600 * 1000;
 
@@ -86,14 +87,23 @@ export function start() {
   return sync("load", { force: true });
 }
 
-// After a scan was stored: sync now, and ask for Background Sync in case the
-// page is closed before the network comes back.
-export function afterRecord() {
-  refresh();
-  if (navigator.serviceWorker && "SyncManager" in self) {
-    navigator.serviceWorker.ready.then((r) => r.sync.register("shelfsync-outbox")).catch(() => {});
+// After a scan was stored: count it at once (storage is read again shortly),
+// sync soon (a burst of scans goes in one push), and ask for Background Sync
+// once, in case the page is closed before the network comes back.
+let soon = null;
+let backgroundAsked = false;
+
+export function afterRecord(count = 1) {
+  state.pending += count;
+  changed();
+  if (!backgroundAsked && navigator.serviceWorker && "SyncManager" in self) {
+    backgroundAsked = true;
+    navigator.serviceWorker.ready
+      .then((r) => r.sync.register("shelfsync-outbox"))
+      .catch(() => (backgroundAsked = false));
   }
-  return sync("scan");
+  clearTimeout(soon);
+  soon = setTimeout(() => (navigator.onLine ? sync("scan") : refresh()), SOON_MS);
 }
 
 export function sync(reason = "manual", { force = false } = {}) {
@@ -140,6 +150,7 @@ async function once(reason) {
     await db.setMeta({ last_sync_at: at });
     failures = 0;
     retryAt = 0;
+    backgroundAsked = false;
     state.lastError = null;
     state.needsLogin = false;
   } catch (error) {
