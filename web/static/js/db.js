@@ -293,5 +293,5 @@ export function recordWithDraft(movements, draft, deleteId = null) {
     if (draft) s.drafts.put(draft);
     if (deleteId) s.drafts.delete(deleteId);
     return entries;
-  }, "relaxed");
+  }, "strict"); // flushed to disk before the scan is confirmed
 }
