@@ -61,3 +61,40 @@ def test_restore_to_an_older_backup_loses_nothing(
     assert replayed[acked[0]["id"]] is True  # the backup had A: a replay
     assert replayed[acked[1]["id"]] is False and replayed[acked[2]["id"]] is False  # posted
     context.close()
+
+
+def test_restore_to_a_backup_from_before_the_device_registered(
+    browser: Browser, own_server: OwnServer, tmp_path: Path
+) -> None:
+    """The restored server does not know the device's token (401): the browser
+    registers again with its session, and pushes its sent log as a new device."""
+    url = own_server.url
+    backup = tmp_path / "before-the-device.db"
+    own_server.cli("backup", str(backup))
+    (item,) = stocked_items(own_server.db, 1, skip=31)
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    login(page, url, "picker")
+    open_app(page, url, "receive")
+    api = page.request
+    before = on_hand(api, url, item["sku"], "DOCK-2")
+    first_device = page.evaluate("window.shelfsync.sync.state.deviceId")
+    scan(page, "DOCK-2")
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    expect(page.locator("#pending")).to_have_text("0 to send")
+    wait_synced(page)
+    acked = [e["id"] for e in sent_log(page)["sent"]]
+    assert len(acked) == 2
+
+    own_server.stop()
+    own_server.cli("restore", str(backup))
+    own_server.start()
+    page.evaluate("window.shelfsync.sync.sync('test', {force: true})")
+    wait_synced(page)
+    assert page.evaluate("window.shelfsync.sync.state.deviceId") != first_device
+    for movement_id in acked:
+        stored = api.get(f"{url}/api/movements/{movement_id}")
+        assert stored.ok and stored.json()["outcome"] == "applied", stored.text()
+    assert on_hand(api, url, item["sku"], "DOCK-2") == before + 2
+    context.close()

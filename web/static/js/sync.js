@@ -33,6 +33,7 @@ export const state = {
   lastSyncAt: null,
   lastError: null,
   needsLogin: false,
+  lastReason: null, // what started the last sync that succeeded
   cursor: 0,
   deviceId: null,
 };
@@ -153,6 +154,7 @@ async function once(reason) {
     backgroundAsked = false;
     state.lastError = null;
     state.needsLogin = false;
+    state.lastReason = reason;
   } catch (error) {
     failed(error, reason);
   }
