@@ -110,3 +110,27 @@ def own_server(live_server: LiveServer, tmp_path: Path) -> Iterator[OwnServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def signed_in(
+    browser: Any, live_server: LiveServer, tmp_path_factory: pytest.TempPathFactory
+) -> Any:
+    """``signed_in(username, **context_options)``: a new browser context already
+    logged in to the shared server (each demo user logs in once per session;
+    its cookies are reused, as a browser keeps them)."""
+    from pwa_helpers import login
+
+    folder = tmp_path_factory.mktemp("logins")
+    states: dict[str, Path] = {}
+
+    def make(username: str, **options: Any) -> Any:
+        if username not in states:
+            context = browser.new_context()
+            login(context.new_page(), live_server.url, username)
+            states[username] = folder / f"{username}.json"
+            context.storage_state(path=str(states[username]))
+            context.close()
+        return browser.new_context(storage_state=str(states[username]), **options)
+
+    return make

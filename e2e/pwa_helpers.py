@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import APIRequestContext, Browser, BrowserContext, Page
+from playwright.sync_api import APIRequestContext, BrowserContext, Page
 
 __all__ = [
     "PHONE",
@@ -43,11 +44,12 @@ def login(page: Page, url: str, username: str) -> None:
     page.wait_for_url(f"{url}/")
 
 
-def supervisor(browser: Browser, url: str) -> tuple[BrowserContext, APIRequestContext]:
-    context = browser.new_context()
-    page = context.new_page()
-    login(page, url, "supervisor")
-    return context, page.request
+def supervisor(
+    signed_in: Callable[..., BrowserContext],
+) -> tuple[BrowserContext, APIRequestContext]:
+    """A supervisor's browser, for the calls a supervisor makes."""
+    context = signed_in("supervisor")
+    return context, context.request
 
 
 def _ro(db: Path) -> sqlite3.Connection:

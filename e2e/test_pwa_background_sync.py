@@ -6,20 +6,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, expect
-from pwa_helpers import PHONE, login, open_app, scan, sent_log
+from playwright.sync_api import expect
+from pwa_helpers import PHONE, open_app, scan, sent_log
 
 if TYPE_CHECKING:
     from conftest import LiveServer
 
 
 def test_a_background_sync_event_flushes_the_outbox(
-    browser: Browser, live_server: LiveServer
+    signed_in: Any, live_server: LiveServer
 ) -> None:
     url = live_server.url
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     registrations: list[dict[str, Any]] = []
     cdp = context.new_cdp_session(page)

@@ -4,10 +4,10 @@ recorded exactly once, in order, and reaches the server once."""
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, expect
-from pwa_helpers import PHONE, login, on_hand, open_app, scan, sent_log, stocked_items, wait_synced
+from playwright.sync_api import expect
+from pwa_helpers import PHONE, on_hand, open_app, scan, sent_log, stocked_items, wait_synced
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -15,12 +15,11 @@ if TYPE_CHECKING:
 SCANS = 40
 
 
-def test_ten_scans_a_second_on_a_busy_page(browser: Browser, live_server: LiveServer) -> None:
+def test_ten_scans_a_second_on_a_busy_page(signed_in: Any, live_server: LiveServer) -> None:
     url = live_server.url
     (item,) = stocked_items(live_server.db, 1, skip=40)
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     api = page.request
     before = on_hand(api, url, item["sku"], "DOCK-2")

@@ -7,14 +7,13 @@ and held on the server for a supervisor.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from pwa_helpers import (
     PHONE,
     location_barcode,
-    login,
     on_hand,
     open_app,
     pending,
@@ -31,19 +30,18 @@ if TYPE_CHECKING:
 
 
 def test_offline_blind_count_of_a_count_task(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     url = live_server.url
     (item,) = stocked_items(live_server.db, 1, skip=12)
-    sup, api = supervisor(browser, url)
+    sup, api = supervisor(signed_in)
     book = on_hand(api, url, item["sku"], item["bin"])
     made = api.post(f"{url}/api/count-tasks", data={"location": item["bin"], "item": item["sku"]})
     assert made.status == 201, made.text()
     task = made.json()
 
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("counter", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "counter")
     open_app(page, url, "count")
     expect(page.locator(f"[data-task='{task['id']}']")).to_be_visible()
     shot(page, request.config.rootpath, "count-tasks")
@@ -86,11 +84,11 @@ def test_offline_blind_count_of_a_count_task(
 
 
 def test_receive_put_away_transfer_and_an_unknown_barcode(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     url = live_server.url
     first, second = stocked_items(live_server.db, 2, skip=20)
-    sup, api = supervisor(browser, url)
+    sup, api = supervisor(signed_in)
     dock = "DOCK-1"
     before = {
         "dock": on_hand(api, url, first["sku"], dock),
@@ -98,9 +96,8 @@ def test_receive_put_away_transfer_and_an_unknown_barcode(
         "other": on_hand(api, url, first["sku"], second["bin"]),
     }
 
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     context.set_offline(True)
 

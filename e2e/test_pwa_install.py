@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import json
 import struct
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, expect
-from pwa_helpers import PHONE, login, open_app, shot
+from playwright.sync_api import expect
+from pwa_helpers import PHONE, open_app, shot
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -23,12 +23,11 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 
 def test_manifest_worker_and_shell_cache(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     url = live_server.url
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url)
 
     href = page.locator("link[rel=manifest]").get_attribute("href")
@@ -73,13 +72,12 @@ def test_manifest_worker_and_shell_cache(
     context.close()
 
 
-def test_update_waits_for_an_idle_outbox(browser: Browser, live_server: LiveServer) -> None:
+def test_update_waits_for_an_idle_outbox(signed_in: Any, live_server: LiveServer) -> None:
     """A new version of the worker installs and waits: "Update available" cannot
     be applied while movements are pending, and is applied once they are sent."""
     url = live_server.url
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     context.set_offline(True)
     page.locator("#scan").press_sequentially("DOCK-1")

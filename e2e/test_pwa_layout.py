@@ -4,11 +4,11 @@ screenshot of each is saved in test-results/."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
-from pwa_helpers import login, make_pick_list, open_app, scan, shot, stocked_items, supervisor
+from pwa_helpers import make_pick_list, open_app, scan, shot, stocked_items, supervisor
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -37,17 +37,20 @@ def _check(page: Page, rootpath: object, name: str) -> None:
 
 @pytest.mark.parametrize("viewport", sorted(VIEWPORTS))
 def test_every_screen_fits(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest, viewport: str
+    browser: Browser,
+    signed_in: Any,
+    live_server: LiveServer,
+    request: pytest.FixtureRequest,
+    viewport: str,
 ) -> None:
     url, root = live_server.url, request.config.rootpath
     skip = 50 if viewport == "phone-360" else 55
     items = stocked_items(live_server.db, 2, skip=skip)
-    sup, api = supervisor(browser, url)
+    sup, api = supervisor(signed_in)
     pick_list = make_pick_list(api, url, items, qty=1)
 
-    context = browser.new_context(viewport=VIEWPORTS[viewport])
+    context = signed_in("picker", viewport=VIEWPORTS[viewport])
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "pick")
     expect(page.locator(f"[data-list='{pick_list['number']}']")).to_be_visible()
     _check(page, root, f"{viewport}-pick-lists")

@@ -5,20 +5,19 @@ and keeps them."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import expect
 from pwa_helpers import PHONE, login, open_app, scan, sent_log, sync_now, wait_synced
 
 if TYPE_CHECKING:
     from conftest import LiveServer
 
 
-def test_log_in_again_keeps_the_outbox(browser: Browser, live_server: LiveServer) -> None:
+def test_log_in_again_keeps_the_outbox(signed_in: Any, live_server: LiveServer) -> None:
     url = live_server.url
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     context.set_offline(True)
     scan(page, "DOCK-1")
@@ -51,12 +50,11 @@ def test_log_in_again_keeps_the_outbox(browser: Browser, live_server: LiveServer
 
 
 def test_log_out_with_pending_movements_asks_and_keeps_them(
-    browser: Browser, live_server: LiveServer
+    signed_in: Any, live_server: LiveServer
 ) -> None:
     url = live_server.url
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, "receive")
     context.set_offline(True)
     scan(page, "DOCK-1")

@@ -7,14 +7,13 @@ intact), back online: synced, and the server's stock and movements say so.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pwa_helpers import (
     PHONE,
     location_barcode,
-    login,
     make_pick_list,
     on_hand,
     open_app,
@@ -41,20 +40,19 @@ def _pick_line(page: Page, server: LiveServer, task: dict) -> None:
 
 
 def test_offline_pick_list_survives_a_reload_and_syncs_once(
-    browser: Browser, live_server: LiveServer, request: pytest.FixtureRequest
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
 ) -> None:
     url = live_server.url
     items = stocked_items(live_server.db, 3)
-    sup, api = supervisor(browser, url)
+    sup, api = supervisor(signed_in)
     before = {i["sku"]: on_hand(api, url, i["sku"], i["bin"]) for i in items}
     pick_list = make_pick_list(api, url, items)
     eans = {i["sku"]: i["ean"] for i in items}
     tasks = [{**t, "ean": eans[t["item"]]} for t in pick_list["tasks"]]
     assert len(tasks) == 3
 
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, f"pick/{pick_list['number']}")
     expect(page.locator(".task")).to_have_attribute("data-task", tasks[0]["id"])
 
@@ -101,19 +99,18 @@ def test_offline_pick_list_survives_a_reload_and_syncs_once(
 
 
 def test_exactly_once_when_the_response_is_lost_and_the_flush_runs_twice(
-    browser: Browser, live_server: LiveServer
+    signed_in: Any, live_server: LiveServer
 ) -> None:
     url = live_server.url
     items = stocked_items(live_server.db, 1, skip=5)
-    sup, api = supervisor(browser, url)
+    sup, api = supervisor(signed_in)
     item = items[0]
     before = on_hand(api, url, item["sku"], item["bin"])
     pick_list = make_pick_list(api, url, items, qty=3)
     (task,) = pick_list["tasks"]
 
-    context = browser.new_context(viewport=PHONE)
+    context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
-    login(page, url, "picker")
     open_app(page, url, f"pick/{pick_list['number']}")
     second = context.new_page()  # a second tab flushes the same outbox
     second.goto(f"{url}/app#lookup")
