@@ -69,6 +69,18 @@ def test_manifest_worker_and_shell_cache(
     expect(cold.locator("#net")).to_have_text("Offline")
     expect(cold.locator("#flash")).to_contain_text("Ready")
     shot(cold, request.config.rootpath, "cold-offline-start")
+    # five hours without a sync: the warning shows
+    assert cold.locator("#alerts").inner_text() == ""
+    cold.evaluate(
+        """async () => {
+            const at = new Date(Date.now() - 5 * 3600e3).toISOString();
+            await window.shelfsync.db.setMeta({last_sync_at: at});
+            await window.shelfsync.sync.refresh();
+        }"""
+    )
+    expect(cold.locator("#alerts")).to_contain_text("Not synced for over 4 hours")
+    expect(cold.locator("#last-sync")).to_have_text("Synced 5 h ago")
+    shot(cold, request.config.rootpath, "stale-warning")
     context.close()
 
 
