@@ -17,14 +17,16 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      for (const url of SHELL) {
+      const responses = await Promise.all(
+        SHELL.map((url) => fetch(url, { credentials: "same-origin", cache: "no-cache" })),
+      );
+      responses.forEach((response, i) => {
         // the shell page needs the session: a redirect to /login is not the shell
-        const response = await fetch(url, { credentials: "same-origin", cache: "no-cache" });
         if (!response.ok || response.redirected) {
-          throw new Error(`precache: ${url} answered ${response.status}`);
+          throw new Error(`precache: ${SHELL[i]} answered ${response.status}`);
         }
-        await cache.put(url, response);
-      }
+      });
+      await Promise.all(responses.map((response, i) => cache.put(SHELL[i], response)));
     })(),
   );
 });

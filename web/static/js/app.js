@@ -77,10 +77,10 @@ async function boot() {
   });
   window.shelfsync = { scanner, sync, db, catalog, update, started, ready: false };
 
-  sync.events.addEventListener("pulled", () =>
+  sync.events.addEventListener("pulled", (event) =>
     serial(async () => {
-      await catalog.load();
-      await screens[current]?.refresh?.();
+      if (event.detail.catalog) await catalog.load();
+      if (event.detail.catalog || event.detail.tasks) await screens[current]?.refresh?.();
     }),
   );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });

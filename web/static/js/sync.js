@@ -254,12 +254,14 @@ async function pushAll() {
 }
 
 // Pull every page; returns true when the server's epoch changed (a restore),
-// after putting the sent log back into the outbox to be pushed again.
+// after putting the sent log back into the outbox to be pushed again.  Tells
+// the screens ("pulled") only when the catalog, tasks or stock changed.
 async function pullAll() {
   let meta = await db.getMeta();
   const knownEpoch = meta.epoch ?? null;
   let cursor = meta.cursor ?? null;
   let epochChanged = false;
+  const seen = { catalog: false, tasks: false, stock: false };
   for (let page = 0; page < 10000; page += 1) {
     let answer;
     try {
@@ -273,6 +275,10 @@ async function pullAll() {
     }
     if (answer.reset && knownEpoch && answer.epoch !== knownEpoch) epochChanged = true;
     await db.applyPull(answer, answer.reset);
+    const c = answer.changes || {};
+    seen.catalog ||= answer.reset || [c.items, c.locations, c.lots].some((rows) => rows && rows.length);
+    seen.tasks ||= answer.reset || Boolean(c.tasks && c.tasks.length);
+    seen.stock ||= answer.reset || Boolean(c.stock && c.stock.length);
     meta = await db.getMeta();
     cursor = answer.cursor;
     if (!answer.more) break;
@@ -281,6 +287,6 @@ async function pullAll() {
     const back = await db.requeueSent(meta.device_id);
     if (back.foreign > 0) await register();
   }
-  events.dispatchEvent(new Event("pulled"));
+  if (seen.catalog || seen.tasks || seen.stock) events.dispatchEvent(new CustomEvent("pulled", { detail: seen }));
   return epochChanged;
 }
