@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import APIRequestContext, BrowserContext, Page
+from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
 __all__ = [
     "PHONE",
@@ -23,6 +23,8 @@ __all__ = [
     "open_app",
     "scan",
     "wait_synced",
+    "app_page",
+    "receive_one",
     "sync_now",
     "pending",
     "on_hand",
@@ -112,6 +114,23 @@ def open_app(page: Page, url: str, screen: str = "pick") -> None:
     page.wait_for_function("window.shelfsync && window.shelfsync.ready")
     page.wait_for_function("navigator.serviceWorker.controller !== null", timeout=15000)
     wait_synced(page)
+
+
+def app_page(
+    signed_in: Callable[..., BrowserContext], url: str, screen: str, user: str = "picker"
+) -> tuple[BrowserContext, Page]:
+    """A phone-sized context of ``user``'s, with the app open on ``screen`` and synced."""
+    context = signed_in(user, viewport=PHONE)
+    page = context.new_page()
+    open_app(page, url, screen)
+    return context, page
+
+
+def receive_one(page: Page, code: str) -> None:
+    """On the Receive screen: one receipt of ``code`` at DOCK-1, waiting to be sent."""
+    scan(page, "DOCK-1")
+    scan(page, code)
+    expect(page.locator("#pending")).to_have_text("1 to send")
 
 
 def wait_synced(page: Page, timeout: float = 20000) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import expect
-from pwa_helpers import PHONE, open_app, scan, sent_log
+from pwa_helpers import app_page, receive_one, sent_log
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -17,9 +17,7 @@ def test_a_background_sync_event_flushes_the_outbox(
     signed_in: Any, live_server: LiveServer
 ) -> None:
     url = live_server.url
-    context = signed_in("picker", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, "receive")
+    context, page = app_page(signed_in, url, "receive")
     registrations: list[dict[str, Any]] = []
     cdp = context.new_cdp_session(page)
     cdp.on("ServiceWorker.workerRegistrationUpdated",
@@ -27,9 +25,7 @@ def test_a_background_sync_event_flushes_the_outbox(
     cdp.send("ServiceWorker.enable")
 
     context.route("**/api/sync/**", lambda route: route.abort())  # the server is unreachable
-    scan(page, "DOCK-1")
-    scan(page, "UNKNOWN-E2E-BGSYNC")
-    expect(page.locator("#pending")).to_have_text("1 to send")
+    receive_one(page, "UNKNOWN-E2E-BGSYNC")
     for n in range(4):  # failures pile up: the loop's next retry is seconds away
         page.evaluate(f"window.shelfsync.sync.sync('fail-{n}', {{force: true}})")
     assert page.evaluate("window.shelfsync.sync.state.lastError") is not None

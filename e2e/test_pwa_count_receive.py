@@ -121,17 +121,25 @@ def test_receive_put_away_transfer_and_an_unknown_barcode(
     scan(page, first["bin_barcode"])  # transfer: from the bin...
     scan(page, first["ean"])
     scan(page, second["bin_barcode"])  # ...to another bin
-    expect(page.locator("#pending")).to_have_text("7 to send")
+    scan(page, second["bin_barcode"])  # and one to a bin the catalog does not know
+    scan(page, first["ean"])
+    scan(page, "BIN-NEW-E2E")
+    expect(page.locator("#flash")).to_contain_text("Unknown location BIN-NEW-E2E")
+    expect(page.locator("#pending")).to_have_text("8 to send")
 
     context.set_offline(False)
     wait_synced(page)
     sent = sorted(sent_log(page)["sent"], key=lambda e: e["seq"])
-    assert [e["movement"]["kind"] for e in sent] == ["receive"] * 5 + ["putaway", "transfer"]
+    kinds = ["receive"] * 5 + ["putaway", "transfer", "transfer"]
+    assert [e["movement"]["kind"] for e in sent] == kinds
     outcomes = {e["id"]: api.get(f"{url}/api/movements/{e['id']}").json() for e in sent}
     unknown = outcomes[sent[4]["id"]]
     assert unknown["outcome"] == "held"
     assert [c["code"] for c in unknown["conflicts"]] == ["UNKNOWN_ITEM"]
-    assert all(outcomes[e["id"]]["outcome"] == "applied" for e in sent if e is not sent[4])
+    nowhere = outcomes[sent[7]["id"]]
+    assert nowhere["outcome"] == "held"
+    assert [c["code"] for c in nowhere["conflicts"]] == ["UNKNOWN_LOCATION"]
+    assert all(outcomes[e["id"]]["outcome"] == "applied" for e in sent[:4] + sent[5:7])
     assert on_hand(api, url, first["sku"], dock) == before["dock"] + 4 - 3
     assert on_hand(api, url, first["sku"], first["bin"]) == before["bin"] + 3 - 1
     assert on_hand(api, url, first["sku"], second["bin"]) == before["other"] + 1

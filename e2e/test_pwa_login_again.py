@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from playwright.sync_api import expect
-from pwa_helpers import PHONE, login, open_app, scan, sent_log, sync_now, wait_synced
+from pwa_helpers import app_page, login, receive_one, sent_log, sync_now, wait_synced
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -16,13 +16,9 @@ if TYPE_CHECKING:
 
 def test_log_in_again_keeps_the_outbox(signed_in: Any, live_server: LiveServer) -> None:
     url = live_server.url
-    context = signed_in("picker", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, "receive")
+    context, page = app_page(signed_in, url, "receive")
     context.set_offline(True)
-    scan(page, "DOCK-1")
-    scan(page, "UNKNOWN-E2E-LOGIN")
-    expect(page.locator("#pending")).to_have_text("1 to send")
+    receive_one(page, "UNKNOWN-E2E-LOGIN")
     (waiting,) = sent_log(page)["outbox"]
 
     # the server no longer knows this token, and the session is gone
@@ -53,13 +49,9 @@ def test_log_out_with_pending_movements_asks_and_keeps_them(
     signed_in: Any, live_server: LiveServer
 ) -> None:
     url = live_server.url
-    context = signed_in("picker", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, "receive")
+    context, page = app_page(signed_in, url, "receive")
     context.set_offline(True)
-    scan(page, "DOCK-1")
-    scan(page, "UNKNOWN-E2E-LOGOUT")
-    expect(page.locator("#pending")).to_have_text("1 to send")
+    receive_one(page, "UNKNOWN-E2E-LOGOUT")
     asked = []
 
     def answer(dialog):  # type: ignore[no-untyped-def]

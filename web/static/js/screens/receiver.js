@@ -54,6 +54,16 @@ export function create(ctx) {
     el.append(h("ul", { class: "log", id: "moves" }, recent.map((r) => h("li", {}, r))));
   }
 
+  async function finishMove(to) {
+    const kind = move.fromKind === "receiving" ? "putaway" : "transfer";
+    const m = movements.movement(kind, {
+      item: move.item, lot: move.lot, expiry: move.expiry, from: move.from, to, qty: move.qty,
+    });
+    await movements.record([{ movement: m }], { deleteDraft: "move" });
+    note(`${kind}: ${move.qty} × ${move.item} ${move.from} → ${to}`);
+    move = null;
+  }
+
   async function cancelMove() {
     await db.deleteDraft("move");
     move = null;
@@ -110,20 +120,23 @@ export function create(ctx) {
         feedback("warn", `That is ${move.from} again: scan where the items go`);
         return;
       } else {
-        const kind = move.fromKind === "receiving" ? "putaway" : "transfer";
-        const m = movements.movement(kind, {
-          item: move.item, lot: move.lot, expiry: move.expiry, from: move.from, to: found.location.code, qty: move.qty,
-        });
-        await movements.record([{ movement: m }], { deleteDraft: "move" });
-        note(`${kind}: ${move.qty} × ${move.item} ${move.from} → ${found.location.code}`);
-        feedback("good", `Moved ${move.qty} × ${move.item} to ${found.location.code}`);
-        move = null;
+        const { qty, item } = move;
+        await finishMove(found.location.code);
+        feedback("good", `Moved ${qty} × ${item} to ${found.location.code}`);
       }
       render();
       return;
     }
     if (!move) {
       feedback("warn", "Scan the bin to move from first");
+      return;
+    }
+    if (move.item && found.kind === "unknown" && !found.gs1 && found.code !== move.item) {
+      // not an item's code where the destination is expected: a bin the device
+      // does not know yet; stored and sent, the server holds it for a supervisor
+      await finishMove(found.code);
+      feedback("warn", `Unknown location ${found.code}: stored, a supervisor will map it`);
+      render();
       return;
     }
     if (found.kind === "lot") {
