@@ -63,9 +63,17 @@ export function pull(token, body) {
   return call("/api/sync/pull", { token, body: { protocol: PROTOCOL, ...body } });
 }
 
-// A photo of a barcode, decoded by the server (when the browser has no BarcodeDetector).
-export function scanPhoto(file) {
-  const form = new FormData();
-  form.append("photo", file);
-  return call("/api/scan", { form, timeoutMs: 20000 });
+// A photo of a barcode, decoded by the server (when the browser has no
+// BarcodeDetector): multipart with the device token, or JSON base64 with the
+// session before the device has a token (the API takes session writes as JSON).
+export async function scanPhoto(file, token) {
+  if (token) {
+    const form = new FormData();
+    form.append("photo", file);
+    return call("/api/scan", { form, token, timeoutMs: 20000 });
+  }
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return call("/api/scan", { body: { photo: btoa(binary) }, timeoutMs: 20000 });
 }

@@ -132,7 +132,8 @@ function wireCamera(scanner) {
     photo.value = "";
     if (!file) return;
     try {
-      scanner.submit(await camera.decodePhoto(file), "photo");
+      const { token } = await db.getMeta();
+      scanner.submit(await camera.decodePhoto(file, token), "photo");
     } catch (error) {
       feedback("warn", `Photo: ${error.message}`);
     }

@@ -27,11 +27,11 @@ export async function detectLive(video, signal) {
   }
 }
 
-// A photo decoded by the server; resolves with the first code's text.
-export async function decodePhoto(file) {
-  const answer = await scanPhoto(file);
-  const codes = (answer && (answer.codes || answer.barcodes)) || [];
-  if (!codes.length) throw new Error("no barcode found in the photo");
-  const first = codes[0];
-  return first.text ?? first.raw ?? first.code ?? String(first);
+// A photo decoded by the server; resolves with the first code's text (GS1
+// codes come in their "(01)…(10)…" form, which the scan field understands).
+export async function decodePhoto(file, token) {
+  const answer = await scanPhoto(file, token);
+  const codes = (answer && answer.codes) || [];
+  if (!codes.length) throw new Error((answer && answer.message) || "no barcode found in the photo");
+  return codes[0].text;
 }
