@@ -60,6 +60,10 @@ def test_log_out_with_pending_movements_asks_and_keeps_them(
 
     page.once("dialog", answer)
     page.get_by_role("button", name="Log out").click()
+    for _ in range(100):  # the app tries to sync first, then asks
+        if asked:
+            break
+        page.wait_for_timeout(50)
     expect(page.locator("#pending")).to_have_text("1 to send")
     assert asked and "1 scan is not sent yet" in asked[0]
     assert page.url.startswith(f"{url}/app")  # still logged in: nothing dropped
