@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 from starlette.concurrency import run_in_threadpool
 
 from sync.db import Checkpointer, connect, is_transient, write_transaction
+from sync.errors import TransientStoreError
 from sync.meta import get_meta, set_meta
 from sync.schema import migrate
 
@@ -77,6 +78,9 @@ class Store:
         self._local = threading.local()
         self._readers: list[sqlite3.Connection] = []
         self._readers_lock = threading.Lock()
+        self._reads = threading.Condition()  # guards _reading and _closed
+        self._reading = 0
+        self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = self._connect(cache_mb=writer_cache_mb)
         try:
@@ -110,11 +114,20 @@ class Store:
 
     def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(reader, ...)`` on this thread's read connection."""
-        conn = self._reader()
+        with self._reads:
+            if self._closed:
+                raise TransientStoreError("the server is shutting down: try again shortly")
+            self._reading += 1
         try:
-            return fn(conn, *args, **kwargs)
+            conn = self._reader()
+            try:
+                return fn(conn, *args, **kwargs)
+            finally:
+                _end_stray_transaction(conn)
         finally:
-            _end_stray_transaction(conn)
+            with self._reads:
+                self._reading -= 1
+                self._reads.notify_all()
 
     def write(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """``fn(writer, ...)`` holding the write lock; ``fn`` opens its own transactions."""
@@ -206,6 +219,12 @@ class Store:
         return self.transact(get_or_make)
 
     def close(self) -> None:
+        """Close every connection, after the reads still running in worker threads
+        (a background task cancelled mid-read leaves its thread running: closing
+        its connection under it would crash the process)."""
+        with self._reads:
+            self._closed = True
+            self._reads.wait_for(lambda: self._reading == 0, timeout=30)
         self._checkpointer.stop()
         with self._readers_lock:
             readers, self._readers = self._readers, []
