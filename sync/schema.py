@@ -353,8 +353,7 @@ from . import schema_orders, schema_push_speed  # noqa: E402, F401
 # isort: split
 from . import schema_count_tasks  # noqa: E402, F401
 
-# The console's m008 makes count_tasks only if no earlier migration did: keep
-# it after any migration that makes that table (the floor app's m006).
+# The console's m008 uses count_tasks, made by the floor app's m006: keep it after.
 # isort: split
 from . import schema_console  # noqa: E402, F401
 

@@ -2,9 +2,8 @@
 web-push subscriptions and what the push sender has already told.
 
 Registered in the same migration set as ``schema.py`` (imported at its end).
-``count_tasks`` is made here only if no earlier migration made it: the floor
-app's ``m006_count_tasks`` defines the same table, and a recount request is
-one of its rows.
+A recount request is a row of ``count_tasks``, made by the floor app's
+``m006_count_tasks`` (registered before this one).
 """
 
 from __future__ import annotations
@@ -27,23 +26,6 @@ def m008_console(db: Database) -> None:
         ALTER TABLE conflicts ADD COLUMN resolution_id TEXT;
         -- The epoch a device last pulled in (for the fleet view).
         ALTER TABLE devices ADD COLUMN epoch TEXT;
-
-        CREATE TABLE IF NOT EXISTS count_tasks (
-            id INTEGER PRIMARY KEY,
-            kind TEXT NOT NULL CHECK (kind IN ('count', 'recount')),
-            location_id INTEGER NOT NULL REFERENCES locations(id),
-            item_id INTEGER REFERENCES items(id),
-            lot TEXT,
-            blind INTEGER NOT NULL DEFAULT 1,
-            assigned_to TEXT,
-            status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
-            created_at TEXT NOT NULL,
-            created_by TEXT NOT NULL,
-            done_at TEXT,
-            done_movement_seq INTEGER,
-            server_seq INTEGER NOT NULL
-        );
-        CREATE INDEX IF NOT EXISTS count_tasks_server_seq ON count_tasks(server_seq);
 
         -- Logins (and failed ones), users added, role changes, setting changes,
         -- devices enrolled and revoked.  Append-only.
