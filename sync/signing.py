@@ -6,7 +6,8 @@ may carry several ``v1=`` values (while a secret is being rotated); one that
 matches is enough.  A timestamp further than ``tolerance`` seconds from now
 is refused, so a captured request cannot be replayed later.
 
-Used both ways: to check the payment provider's webhooks and to sign ours.
+Used every way: to check the payment provider's and the carrier's webhooks
+(the carrier documents the same scheme) and to sign ours.
 """
 
 from __future__ import annotations
@@ -33,17 +34,26 @@ def signature_header(secret: str, body: bytes, timestamp: int | None = None) -> 
 
 
 def verify(
-    secret: str, header: str | None, body: bytes, *, tolerance: int, now: float | None = None
+    secret: str,
+    header: str | None,
+    body: bytes,
+    *,
+    tolerance: int,
+    now: float | None = None,
+    webhook: str = "payment webhooks",
+    error: type[AuthError] = AuthError,
 ) -> int:
     """Check ``header`` against ``body``; returns its timestamp.
 
-    Raises AuthError (nothing to be done with the request) for a missing or
-    malformed header, a timestamp outside the window, or no matching ``v1``.
+    Raises ``error`` (an AuthError: nothing to be done with the request) for a
+    missing secret, a missing or malformed header, a timestamp outside the
+    window, or no matching ``v1``.  ``webhook`` names what is refused when no
+    secret is configured.
     """
     if not secret:
-        raise AuthError("payment webhooks are not configured on this server (no secret)")
+        raise error(f"{webhook} are not configured on this server (no secret)")
     if not header:
-        raise AuthError("missing signature header")
+        raise error("missing signature header")
     timestamp: int | None = None
     signatures: list[str] = []
     for part in header.split(","):
@@ -53,14 +63,14 @@ def verify(
         elif key == "v1" and value:
             signatures.append(value.strip())
     if timestamp is None or not signatures:
-        raise AuthError("malformed signature header: expected t=<unix time>,v1=<hex HMAC>")
+        raise error("malformed signature header: expected t=<unix time>,v1=<hex HMAC>")
     current = time.time() if now is None else now
     if abs(current - timestamp) > tolerance:
-        raise AuthError(
+        raise error(
             f"signature timestamp is {int(current - timestamp)} s from the server's clock;"
             f" at most {tolerance} s is accepted"
         )
     expected = sign(secret, timestamp, body)
     if not any(hmac.compare_digest(expected, s) for s in signatures):
-        raise AuthError("signature does not match the body")
+        raise error("signature does not match the body")
     return timestamp
