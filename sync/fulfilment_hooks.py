@@ -106,6 +106,8 @@ def _returned(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, str]]
         else:
             rma_id = found[0]
             rma_line_id, problem = _against_rma(conn, rma_id, rma_number, move)
+            # changed: it reaches the returns clerks' devices again (``pull_rmas.py``)
+            conn.execute("UPDATE rmas SET server_seq = ? WHERE id = ?", (move.seq, rma_id))
     conn.execute(
         "INSERT INTO return_receipts(movement_seq, rma_id, rma_line_id, item_id, lot, qty,"
         " condition, location_id, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",

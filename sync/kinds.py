@@ -32,6 +32,7 @@ __all__ = [
     "CARRIER_EVENT_KINDS",
     "RETURN_CONDITIONS",
     "RETURN_DISPOSITIONS",
+    "RETURN_ROLES",
     "REFUND_STATUSES",
 ]
 
@@ -165,3 +166,6 @@ CARRIER_EVENT_KINDS: Final = SHIPMENT_EVENT_KINDS[1:]
 RETURN_CONDITIONS: Final = ("new", "opened", "damaged", "defective")
 RETURN_DISPOSITIONS: Final = ("restock", "quarantine", "scrap")
 REFUND_STATUSES: Final = ("none", "pending", "refunded")
+# Who may receive returns (the returns desk, the floor app's Returns screen):
+# their devices get the open RMAs in pull.
+RETURN_ROLES: Final = ROLES

@@ -22,6 +22,7 @@ from .posting import Key, Poster
 from .putback import complete_putback
 from .rules import Rules
 from .tolerance import Tolerances
+from .zero_pick import zero_short_pick
 
 __all__ = ["Merger", "Result", "stock_keys"]
 
@@ -152,6 +153,8 @@ class Merger:
             result.outcome, result.code, result.message = stop.outcome, stop.code, stop.message
             if stop.outcome == "held":
                 self._conflict(result, stop.code, stop.message, item_id, ends[1] or ends[0])
+        if m is not None and m.kind == "count" and item_id is not None and ends[1] is not None:
+            self._zero_short(m, item_id, ends[1], lot, result)
         if result.outcome == "applied" and result.conflicts:
             result.outcome = "flagged"
         counted_task = m.ref.count_task if m is not None and m.ref else None
@@ -169,6 +172,28 @@ class Merger:
             )
         )  # fmt: skip
         return result
+
+    def _zero_short(
+        self, m: WireMovement, item_id: int, bin_id: int, lot: str, result: Result
+    ) -> None:
+        """A count of 0 naming a pick task with a reason: a short pick of nothing."""
+        ref = m.ref
+        reason = m.reason or m.note
+        if (
+            result.outcome == "rejected"
+            or m.qty != 0
+            or ref is None
+            or not (ref.task or "").startswith("PT-")
+            or not ref.order_line
+            or not (reason or "").strip()
+        ):
+            return
+        self.poster.flush()  # a short pick allocates again from the stock table
+        for code, message in zero_short_pick(
+            self.conn, task=ref.task or "", order_line=ref.order_line, item_id=item_id,
+            bin_id=bin_id, lot=lot, seq=result.server_seq, user=m.user or "",
+        ):  # fmt: skip
+            self._conflict(result, code, message, item_id, bin_id)
 
     # -- resolving names ----------------------------------------------------------
 

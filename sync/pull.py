@@ -23,8 +23,10 @@ from .clock import iso_now
 from .count_tasks import count_task_rows
 from .db import read_transaction
 from .errors import DeviceRefused, InvalidRequest, UnsupportedProtocol
+from .handoffs import HANDOFF_SEQS, reassigned_rows
 from .kinds import PROTOCOL_VERSION
 from .meta import current_server_seq, epoch
+from .pull_rmas import RMA_SEQS, may_return, rma_rows
 from .waves import TASKS_FOR_USER
 
 __all__ = ["PullRequest", "decode_pull", "pull", "mark_pulled"]
@@ -105,6 +107,7 @@ _SEQS = (
     " UNION ALL SELECT server_seq FROM putback_tasks WHERE server_seq > :c AND assigned_to = :u"
     " UNION ALL SELECT server_seq FROM count_tasks WHERE server_seq > :c"
     "   AND (assigned_to IS NULL OR assigned_to = :u)"
+    f" UNION ALL {HANDOFF_SEQS} UNION ALL {RMA_SEQS}"
     " ORDER BY 1 LIMIT 1 OFFSET :o"
 )
 # From the start, the stock table itself is smaller than its history.
@@ -203,18 +206,14 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
         )
         start = 0 if reset or cursor is None else cursor
         seqs = _SEQS_RESET if start == 0 else _SEQS
-        who = {"d": request.device_id, "u": device["username"]}
+        returns = may_return(conn, device["username"])
+        who = {"d": request.device_id, "u": device["username"], "r": int(returns)}
         boundary = conn.execute(seqs, {**who, "c": start, "o": limit - 1}).fetchone()
         if boundary is None:
             upto, more = newest, False
         else:
             upto = int(boundary[0])
-            more = (
-                conn.execute(
-                    _SEQS, {"c": upto, "d": request.device_id, "u": device["username"], "o": 0}
-                ).fetchone()
-                is not None
-            )
+            more = conn.execute(_SEQS, {**who, "c": upto, "o": 0}).fetchone() is not None
             if not more:
                 upto = newest
         changes: dict[str, Any] = {
@@ -233,7 +232,9 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
                     )
                 ),
                 *count_task_rows(conn, device["username"], start, upto),
+                *reassigned_rows(conn, device["username"], start, upto),
             ],
+            "rmas": rma_rows(conn, start, upto) if returns else [],
             "results": _results(conn, request.device_id, start, upto),
         }
         device_last_seq = int(device["last_seq"])

@@ -363,3 +363,7 @@ from . import schema_fulfilment  # noqa: E402, F401  (alters order_lines: after 
 # After schema_orders (m004 alters its pick_tasks), so not in sorted order.
 # isort: split
 from . import schema_intake  # noqa: E402, F401
+
+# The floor app's pull additions (pick list handoffs, RMAs by server_seq): last.
+# isort: split
+from . import schema_floor  # noqa: E402, F401

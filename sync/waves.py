@@ -17,6 +17,7 @@ from typing import Any
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
+from .handoffs import record_handoff
 from .meta import next_server_seq
 from .putback import PUTBACK_TASKS_FOR_USER
 
@@ -145,7 +146,9 @@ def _make_list(
 def assign_pick_list(conn: sqlite3.Connection, number: str, username: str) -> dict[str, Any]:
     """Give a list to a picker; its tasks reach the picker's devices on their next pull."""
     with write_transaction(conn):
-        row = conn.execute("SELECT id, status FROM pick_lists WHERE number = ?", (number,))
+        row = conn.execute(
+            "SELECT id, status, assigned_to FROM pick_lists WHERE number = ?", (number,)
+        )
         found = row.fetchone()
         if found is None:
             raise NotFound(f"no pick list {number}")
@@ -162,6 +165,7 @@ def assign_pick_list(conn: sqlite3.Connection, number: str, username: str) -> di
             (username, seq, found[0]),
         )
         conn.execute("UPDATE pick_tasks SET server_seq = ? WHERE pick_list_id = ?", (seq, found[0]))
+        record_handoff(conn, found[0], found[2], username, seq)
         return get_pick_list(conn, number)
 
 
