@@ -66,8 +66,8 @@ def test_offline_pick_list_survives_a_reload_and_syncs_once(
     # the last line is short: one unit found, the other damaged
     last = tasks[2]
     scan(page, location_barcode(live_server.db, last["location"]))
-    scan(page, "0000000000000")  # not a code of this item: warned, not counted
-    expect(page.locator("#flash")).to_contain_text("not counted")
+    scan(page, tasks[0]["ean"])  # another item's code: warned, not counted
+    expect(page.locator("#flash")).to_contain_text("Wrong item")
     scan(page, last["ean"])
     expect(page.locator(".task .qty-input")).to_have_value("1")
     page.locator("#short-pick").click()

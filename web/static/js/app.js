@@ -15,8 +15,9 @@ import * as counter from "./screens/counter.js";
 import * as lookup from "./screens/lookup.js";
 import * as picker from "./screens/picker.js";
 import * as receiver from "./screens/receiver.js";
+import * as returns from "./screens/returns.js";
 
-const SCREENS = { pick: picker, count: counter, receive: receiver, lookup };
+const SCREENS = { pick: picker, count: counter, receive: receiver, returns, lookup };
 
 const body = document.body;
 const user = body.dataset.user || null;

@@ -6,14 +6,15 @@
 //   outbox     movements not yet answered by the server, by id; index seq
 //   sent       movements the server answered (outcome, server_seq), kept 30 days
 //   items, barcodes, locations, lots, stock, tasks: the device's copy from pull
+//   rmas       open RMAs with their lines, from pull (for the Returns screen)
 //   drafts     work in progress on a screen (a count being made, a pick's units)
 //
 // Every function runs one transaction and resolves when it has committed.
 // Nothing here fetches: a network call never happens inside a transaction.
 
 const NAME = "shelfsync";
-const VERSION = 1;
-const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks"];
+const VERSION = 2;
+const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks", "rmas"];
 export const SENT_KEEP_DAYS = 30;
 
 let opening = null;
@@ -38,6 +39,7 @@ function upgrade(db, oldVersion) {
     db.createObjectStore("tasks", { keyPath: "id" });
     db.createObjectStore("drafts", { keyPath: "id" });
   }
+  if (oldVersion < 2) db.createObjectStore("rmas", { keyPath: "number" });
 }
 
 export function open() {
@@ -237,6 +239,10 @@ export function applyPull(page, reset) {
     for (const lot of c.lots || []) s.lots.put(lot);
     for (const row of c.stock || []) s.stock.put({ ...row, lot: row.lot || "" });
     for (const task of c.tasks || []) s.tasks.put(task);
+    for (const rma of c.rmas || []) {
+      if (rma.status === "received") s.rmas.delete(rma.number);
+      else s.rmas.put(rma);
+    }
     for (const result of c.results || []) {
       const entry = await done(s.sent.get(result.id));
       if (entry) s.sent.put({ ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null });

@@ -277,7 +277,7 @@ async function pullAll() {
     await db.applyPull(answer, answer.reset);
     const c = answer.changes || {};
     seen.catalog ||= answer.reset || [c.items, c.locations, c.lots].some((rows) => rows && rows.length);
-    seen.tasks ||= answer.reset || Boolean(c.tasks && c.tasks.length);
+    seen.tasks ||= answer.reset || Boolean(c.tasks && c.tasks.length) || Boolean(c.rmas && c.rmas.length);
     seen.stock ||= answer.reset || Boolean(c.stock && c.stock.length);
     meta = await db.getMeta();
     cursor = answer.cursor;

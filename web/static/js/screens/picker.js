@@ -2,8 +2,12 @@
 // Scan the bin, scan the item (each scan counts up by the scanned pack), then
 // scan the tote: the pick is stored.  Wrong bin, wrong item and wrong tote are
 // warned about and never counted.  "Short" stores what was picked with a
-// reason.  The work in progress is a draft in storage, so a reload (even
-// offline) goes on where it was.
+// reason; with nothing picked (the bin is empty) it stores a count of 0 at the
+// bin naming the task, which the server takes as a short pick of nothing.  An
+// unknown code is stored and sent as scanned (a pick of 1 from the task's bin,
+// held UNKNOWN_ITEM for a supervisor) but does not count here.  A list
+// assigned to someone else is dropped, saying to whom.  The work in progress
+// is a draft in storage, so a reload (even offline) goes on where it was.
 
 import { choose, h, itemLabel, qtyControl } from "../ui.js";
 
@@ -20,11 +24,23 @@ export function create(ctx) {
   let progress = new Map(); // task id -> {picked, done, short}
   let list = null;
   let draft = null; // {id: "pick:PT-1", task, step, units}
+  let gone = null; // list -> {to, key}: lists reassigned away, not yet acknowledged
 
   async function load() {
-    tasks = (await db.all("tasks"))
-      .filter((t) => t.kind === "pick" && (t.list_status ?? "open") === "open")
+    const all = (await db.all("tasks")).filter((t) => t.kind === "pick");
+    tasks = all
+      .filter((t) => (t.list_status ?? "open") === "open")
       .sort((a, b) => a.list.localeCompare(b.list, undefined, { numeric: true }) || a.walk - b.walk);
+    const before = gone;
+    gone = new Map();
+    for (const t of all) {
+      if (t.list_status !== "reassigned" || gone.has(t.list)) continue;
+      const key = `seen:${t.list}:${t.server_seq}`;
+      if (!(await db.get("drafts", key))) gone.set(t.list, { to: t.reassigned_to || "someone else", key });
+    }
+    for (const [name, { to }] of gone) {
+      if (before && !before.has(name)) feedback("warn", `${name} was reassigned to ${to}`);
+    }
     progress = new Map();
     for (const task of tasks) {
       const moved = await db.movementsOfTask(task.id);
@@ -47,9 +63,24 @@ export function create(ctx) {
     await db.putDraft(draft);
   }
 
+  async function acknowledge(name) {
+    await db.putDraft({ id: gone.get(name).key });
+    gone.delete(name);
+    if (list === name) location.hash = "#pick";
+    else render();
+  }
+
+  function goneNote(name) {
+    return h("div", { class: "card gone", dataset: { gone: name } },
+      h("p", { class: "prompt" }, `${name} was reassigned to ${gone.get(name).to}`),
+      h("p", { class: "muted" }, "It is no longer yours. What you already picked from it is sent as usual."),
+      h("button", { type: "button", class: "block", onclick: () => acknowledge(name) }, "OK"));
+  }
+
   function renderLists() {
     const lists = [...new Set(tasks.map((t) => t.list))];
     el.replaceChildren(h("h1", {}, "Pick lists"));
+    for (const name of gone.keys()) el.append(goneNote(name));
     if (!lists.length) {
       el.append(h("p", { class: "muted" }, "No pick lists for you yet. They arrive with the next sync."));
       return;
@@ -97,20 +128,29 @@ export function create(ctx) {
   }
 
   function render() {
-    if (list) renderWork();
+    if (list && !listTasks().length && gone.has(list)) {
+      el.replaceChildren(h("p", {}, h("a", { href: "#pick" }, "‹ All lists")), goneNote(list));
+    } else if (list) renderWork();
     else renderLists();
   }
 
   async function confirm(task, note) {
     const units = draft.units;
     const list = [];
+    const ref = { order_line: task.order_line, task: task.id };
     if (units > 0) {
       list.push({
         task: task.id,
         movement: movements.movement("pick", {
-          item: task.item, lot: task.lot || null, from: task.location, to: task.tote, qty: units,
-          ref: { order_line: task.order_line, task: task.id }, note,
+          item: task.item, lot: task.lot || null, from: task.location, to: task.tote, qty: units, ref, note,
         }),
+      });
+    } else if (note !== null) {
+      // nothing to pick: a pick of 0 cannot be sent, what the picker saw can —
+      // the bin held none of it (a count of 0 naming the task ends it short)
+      list.push({
+        task: task.id,
+        movement: movements.movement("count", { item: task.item, lot: task.lot || null, to: task.location, qty: 0, ref, note }),
       });
     }
     const done = { id: `done:${task.id}`, short: note !== null };
@@ -180,7 +220,18 @@ export function create(ctx) {
       renderWork();
       return;
     }
-    feedback("bad", `Unknown code ${found.code}: not counted. Scan the item's barcode`);
+    if (found.kind === "lot") {
+      feedback("warn", `Lot ${found.code}: scan the item's barcode`);
+      return;
+    }
+    // unknown: stored and sent as scanned (a supervisor maps or voids it), not
+    // counted toward the task, which goes on as it was
+    const m = movements.movement("pick", {
+      ...movements.itemFields(found), from: task.location, to: task.tote, qty: 1,
+      ref: { order_line: task.order_line, task: task.id }, note: "unknown code scanned while picking",
+    });
+    await movements.record([{ movement: m }]);
+    feedback("warn", `Unknown code ${found.code}: sent to a supervisor, not counted. Scan the item's barcode`);
   }
 
   async function show() {
