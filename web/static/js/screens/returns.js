@@ -77,6 +77,7 @@ export function create(ctx) {
         h("div", { class: "big" }, h("strong", { class: "received" }, String(t.received)),
           h("span", { class: "label" }, ` of ${t.authorised} back`))));
     }
+    el.append(lines);
     const step = draft.step;
     const prompt = {
       item: "Scan the returned item",

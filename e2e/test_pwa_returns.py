@@ -1,0 +1,130 @@
+"""The Returns screen in a real Chromium: an RMA pulled to the device, its goods
+received offline (scan the RMA, the item, grade, restock or quarantine), wrong
+and extra items warned about, then synced: the server's RMA, stock and ledger
+say what happened."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+import pytest
+from fulfilment_steps import picked_order
+from playwright.sync_api import expect
+from pwa_helpers import (
+    app_page,
+    on_hand,
+    pending,
+    scan,
+    sent_log,
+    shot,
+    stocked_items,
+    supervisor,
+    wait_synced,
+)
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+
+def shipped_rma(url: str, item: dict[str, Any], qty: int, back: int, tote: str) -> dict[str, Any]:
+    """An order of ``qty`` of ``item`` picked, packed and shipped; an RMA for ``back`` of it."""
+    with (
+        httpx2.Client(base_url=url, timeout=30) as client,
+        httpx2.Client(base_url=url, timeout=30) as scanner,
+    ):
+        order = picked_order(client, scanner, item["sku"], qty, tote)
+        # picked_order logged the client in as the supervisor
+        carton = client.post(f"/api/orders/{order['number']}/cartons", json={}).json()
+        packed = client.post(f"/api/cartons/{carton['number']}/items",
+                             json={"item": item["sku"], "qty": qty})  # fmt: skip
+        assert packed.status_code == 200, packed.text
+        closed = client.post(f"/api/cartons/{carton['number']}/close", json={"weight_kg": 1.0})
+        assert closed.status_code == 200, closed.text
+        shipped = client.post(f"/api/orders/{order['number']}/shipments",
+                              json={"carrier": "DHL", "service": "Express",
+                                    "tracking_number": f"RMA-E2E-{order['number']}"})  # fmt: skip
+        assert shipped.status_code == 201, shipped.text
+        rma = client.post("/api/rmas", json={"order": order["number"], "reason": "too many",
+                                             "lines": [{"line": order["lines"][0]["line"],
+                                                        "qty": back}]})  # fmt: skip
+        assert rma.status_code == 201, rma.text
+        return dict(rma.json())
+
+
+def test_returns_received_offline_post_against_the_rma(
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    url = live_server.url
+    item, other = stocked_items(live_server.db, 2, skip=70)
+    rma = shipped_rma(url, item, 3, 2, "TOTE-36")
+    number = rma["number"]
+    sup, api = supervisor(signed_in)
+    bin_before = on_hand(api, url, item["sku"], item["bin"])
+    quarantine_before = on_hand(api, url, item["sku"], "QUAR-1")
+    returns_before = on_hand(api, url, item["sku"], "RET-1")
+
+    context, page = app_page(signed_in, url, "returns", user="counter")
+    expect(page.locator(f"[data-rma='{number}']")).to_be_visible()
+    context.set_offline(True)
+    expect(page.locator("#net")).to_have_text("Offline")
+
+    scan(page, number)
+    expect(page.locator("#prompt")).to_have_text("Scan the returned item")
+    scan(page, other["ean"])  # not on the RMA: refused, with a way to take it anyway
+    expect(page.locator("#flash")).to_contain_text(f"is not on {number}")
+    expect(page.locator("#flash")).to_have_attribute("data-kind", "bad")
+    expect(page.locator("#receive-anyway")).to_be_visible()
+    assert pending(page) == 0
+    scan(page, item["ean"])
+    expect(page.locator("#prompt")).to_have_text("Grade its condition")
+    page.locator("[data-grade=opened]").click()
+    page.locator("[data-disposition=restock]").click()
+    expect(page.locator("#prompt")).to_have_text("Scan the bin to restock into")
+    scan(page, "DOCK-1")  # not a bin goods are restocked into
+    expect(page.locator("#flash")).to_contain_text("restock into a pick or reserve bin")
+    scan(page, item["bin_barcode"])
+    expect(page.locator("#flash")).to_contain_text(f"Stored 1 × {item['sku']} opened: restock")
+    expect(page.locator("#pending")).to_have_text("2 to send")
+
+    # two more come back: one beyond the RMA, warned, still received
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    expect(page.locator("#flash")).to_contain_text(f"Over {number}: 3 of 2 authorised")
+    expect(page.locator("#flash")).to_have_attribute("data-kind", "warn")
+    shot(page, request.config.rootpath, "returns-over")
+    page.locator("[data-grade=damaged]").click()
+    page.locator("[data-disposition=quarantine]").click()
+    expect(page.locator("#pending")).to_have_text("4 to send")
+    expect(page.locator(f"[data-item='{item['sku']}'] .received")).to_have_text("3")
+
+    page.reload()  # offline: the copy of the RMA and the outbox are still there
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    page.goto(f"{url}/app#returns")
+    expect(page.locator(f"[data-item='{item['sku']}'] .received")).to_have_text("3")
+    outbox = sent_log(page)["outbox"]
+    kinds = [(e["movement"]["kind"], e["movement"]["qty"]) for e in outbox]
+    assert kinds == [("return", 1), ("putaway", 1), ("return", 2), ("transfer", 2)]
+    first = outbox[0]["movement"]
+    assert (first["ref"]["rma"], first["ref"]["order_line"], first["condition"]) == (
+        number, rma["lines"][0]["line"], "opened")  # fmt: skip
+
+    context.set_offline(False)
+    wait_synced(page)
+    answers = [api.get(f"{url}/api/movements/{e['id']}").json() for e in outbox]
+    assert [a["outcome"] for a in answers] == ["applied", "applied", "flagged", "applied"]
+    assert [c["code"] for c in answers[2]["conflicts"]] == ["RETURN_UNEXPECTED"]
+    # the ledger: CUSTOMER -> RET-1 -> the bin, and -> QUAR-1
+    assert sorted((e["location"], e["qty"]) for e in answers[0]["ledger"]) == [
+        ("CUSTOMER", -1), ("RET-1", 1)]  # fmt: skip
+    assert sorted((e["location"], e["qty"]) for e in answers[1]["ledger"]) == sorted(
+        [("RET-1", -1), (item["bin"], 1)])  # fmt: skip
+    assert on_hand(api, url, item["sku"], item["bin"]) == bin_before + 1
+    assert on_hand(api, url, item["sku"], "QUAR-1") == quarantine_before + 2
+    assert on_hand(api, url, item["sku"], "RET-1") == returns_before
+    now = api.get(f"{url}/api/rmas/{number}").json()
+    assert (now["status"], now["lines"][0]["received"]) == ("received", 3)
+    # received in full: the RMA leaves the device's list
+    expect(page.locator(f"[data-rma='{number}']")).to_have_count(0)
+    context.close()
+    sup.close()
