@@ -1,4 +1,5 @@
-"""Steps the fulfilment browser tests share: a demo order taken to picked through the API."""
+"""Steps the fulfilment browser tests share: a demo order taken to picked (or shipped,
+with an RMA) through the API."""
 
 from __future__ import annotations
 
@@ -71,3 +72,28 @@ def picked_order(
     device.record("pick", sku, qty, from_=reserved["location"], to=tote, ref=ref)
     assert device.push()["results"][0]["outcome"] == "applied"
     return dict(order.json())
+
+
+def shipped_rma(url: str, item: dict[str, Any], qty: int, back: int, tote: str) -> dict[str, Any]:
+    """An order of ``qty`` of ``item`` picked, packed and shipped; an RMA for ``back`` of it."""
+    with (
+        httpx2.Client(base_url=url, timeout=30) as client,
+        httpx2.Client(base_url=url, timeout=30) as scanner,
+    ):
+        order = picked_order(client, scanner, item["sku"], qty, tote)
+        # picked_order logged the client in as the supervisor
+        carton = client.post(f"/api/orders/{order['number']}/cartons", json={}).json()
+        packed = client.post(f"/api/cartons/{carton['number']}/items",
+                             json={"item": item["sku"], "qty": qty})  # fmt: skip
+        assert packed.status_code == 200, packed.text
+        closed = client.post(f"/api/cartons/{carton['number']}/close", json={"weight_kg": 1.0})
+        assert closed.status_code == 200, closed.text
+        shipped = client.post(f"/api/orders/{order['number']}/shipments",
+                              json={"carrier": "DHL", "service": "Express",
+                                    "tracking_number": f"RMA-E2E-{order['number']}"})  # fmt: skip
+        assert shipped.status_code == 201, shipped.text
+        rma = client.post("/api/rmas", json={"order": order["number"], "reason": "too many",
+                                             "lines": [{"line": order["lines"][0]["line"],
+                                                        "qty": back}]})  # fmt: skip
+        assert rma.status_code == 201, rma.text
+        return dict(rma.json())

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from fulfilment_steps import shipped_rma
 from playwright.sync_api import Browser, Page, expect
 from pwa_helpers import make_pick_list, open_app, scan, shot, stocked_items, supervisor
 
@@ -48,6 +49,9 @@ def test_every_screen_fits(
     items = stocked_items(live_server.db, 2, skip=skip)
     sup, api = supervisor(signed_in)
     pick_list = make_pick_list(api, url, items, qty=1)
+    returned = stocked_items(live_server.db, 1, skip=skip + 40)[0]
+    tote = "TOTE-34" if viewport == "phone-360" else "TOTE-33"
+    rma = shipped_rma(url, returned, 2, 2, tote)["number"]
 
     context = signed_in("picker", viewport=VIEWPORTS[viewport])
     page = context.new_page()
@@ -75,6 +79,17 @@ def test_every_screen_fits(
     scan(page, items[0]["bin"])
     scan(page, items[0]["ean"])
     _check(page, root, f"{viewport}-move")
+
+    page.locator(".tabs a[data-screen=returns]").click()
+    expect(page.locator(f"[data-rma='{rma}']")).to_be_visible()
+    _check(page, root, f"{viewport}-returns-rmas")
+    scan(page, rma)
+    scan(page, returned["ean"])
+    expect(page.locator("[data-grade]")).to_have_count(4)
+    _check(page, root, f"{viewport}-returns-grade")
+    page.locator("[data-grade=opened]").click()
+    expect(page.locator("[data-disposition]")).to_have_count(3)
+    _check(page, root, f"{viewport}-returns-disposition")
 
     page.locator(".tabs a[data-screen=lookup]").click()
     scan(page, items[0]["ean"])

@@ -47,7 +47,8 @@ export function create(ctx) {
       const picked = moved.reduce((sum, e) => sum + (e.movement.qty || 0), 0);
       const short = moved.some((e) => (e.movement.note || "").startsWith("short"));
       const marked = await db.get("drafts", `done:${task.id}`);
-      progress.set(task.id, { picked, short: short || Boolean(marked?.short), done: picked >= task.qty || short || Boolean(marked) });
+      const closed = task.status === "done" || task.status === "cancelled"; // on the server, e.g. by another device
+      progress.set(task.id, { picked, short: short || Boolean(marked?.short), done: picked >= task.qty || short || Boolean(marked) || closed });
     }
   }
 
@@ -231,7 +232,7 @@ export function create(ctx) {
       ref: { order_line: task.order_line, task: task.id }, note: "unknown code scanned while picking",
     });
     await movements.record([{ movement: m }]);
-    feedback("warn", `Unknown code ${found.code}: sent to a supervisor, not counted. Scan the item's barcode`);
+    feedback("warn", `Unknown code ${found.raw || found.code}: sent to a supervisor, not counted. Scan the item's barcode`);
   }
 
   async function show() {
