@@ -20,6 +20,7 @@ from .movement import Incoming, WireMovement, validate
 from .picking import LinePick, pick_against_line
 from .posting import Key, Poster
 from .putback import complete_putback
+from .return_links import DISPOSITION_KINDS, link_disposition
 from .rules import Rules
 from .tolerance import Tolerances
 from .zero_pick import zero_short_pick
@@ -301,6 +302,11 @@ class Merger:
                                  pos.server_seq, m.condition)  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
+        if m.kind in DISPOSITION_KINDS and m.ref is not None and m.ref.rma:
+            self.poster.flush_entries()  # the receipt's movement row, if in this batch
+            link_disposition(self.conn, rma=m.ref.rma, kind=m.kind, device_id=self.device_id,
+                             item_id=item.id, lot=lot, src=src, dst=dst, seq=pos.server_seq,
+                             user=m.user or "")  # fmt: skip
         if m.kind != "pick" and m.ref is not None and m.ref.task and m.ref.task.startswith("PB-"):
             problem = complete_putback(self.conn, m.ref.task, units, pos.server_seq)
             if problem is not None:
