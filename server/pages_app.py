@@ -30,7 +30,7 @@ THEME = "#0037a6"
 MANIFEST = {
     "name": "shelfsync floor",
     "short_name": "shelfsync",
-    "description": "Pick, count, receive and look up stock, with or without a network.",
+    "description": "Pick, count, receive, take returns and look up stock, offline too.",
     "id": "/app",
     "start_url": "/app",
     "scope": "/",
