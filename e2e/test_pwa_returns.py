@@ -5,14 +5,17 @@ say what happened."""
 
 from __future__ import annotations
 
+import sqlite3
 from typing import TYPE_CHECKING, Any
 
 import pytest
 from fulfilment_steps import shipped_rma
 from playwright.sync_api import expect
 from pwa_helpers import (
+    PHONE,
     app_page,
     on_hand,
+    open_app,
     pending,
     scan,
     sent_log,
@@ -102,3 +105,55 @@ def test_returns_received_offline_post_against_the_rma(
     expect(page.locator(f"[data-rma='{number}']")).to_have_count(0)
     context.close()
     sup.close()
+
+
+# The device storage of the app before the Returns screen (IndexedDB version 1).
+_V1 = """async (cursor) => {
+  await new Promise((resolve, reject) => {
+    const request = indexedDB.open("shelfsync", 1);
+    request.onupgradeneeded = () => {
+      const db = request.result;
+      db.createObjectStore("meta", { keyPath: "key" });
+      for (const name of ["outbox", "sent"]) {
+        const store = db.createObjectStore(name, { keyPath: "id" });
+        store.createIndex("seq", "seq");
+        store.createIndex("task", "task");
+        if (name === "sent") store.createIndex("acked_at", "acked_at");
+      }
+      db.createObjectStore("items", { keyPath: "sku" });
+      db.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
+      db.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
+      db.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
+      const stock = db.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
+      stock.createIndex("item", "item");
+      stock.createIndex("location", "location");
+      db.createObjectStore("tasks", { keyPath: "id" });
+      db.createObjectStore("drafts", { keyPath: "id" });
+      request.transaction.objectStore("meta").put({ key: "cursor", value: cursor });
+    };
+    request.onsuccess = () => { request.result.close(); resolve(); };
+    request.onerror = () => reject(request.error);
+  });
+}"""
+
+
+def test_a_device_from_before_the_returns_screen_gets_the_open_rmas(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    url = live_server.url
+    [item] = stocked_items(live_server.db, 1, skip=75)
+    number = shipped_rma(url, item, 1, 1, "TOTE-35")["number"]
+    conn = sqlite3.connect(f"file:{live_server.db}?mode=ro", uri=True)
+    try:
+        newest = conn.execute("SELECT value FROM counters WHERE name = 'server_seq'").fetchone()[0]
+    finally:
+        conn.close()
+    context = signed_in("admin", viewport=PHONE)
+    page = context.new_page()
+    page.goto(f"{url}/")
+    # storage of the older app, its copy pulled up to now: the RMA made before
+    # the upgrade would never come again by itself
+    page.evaluate(_V1, newest)
+    open_app(page, url, "returns")
+    expect(page.locator(f"[data-rma='{number}']")).to_be_visible()
+    context.close()

@@ -19,7 +19,7 @@ export const SENT_KEEP_DAYS = 30;
 
 let opening = null;
 
-function upgrade(db, oldVersion) {
+function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {
     db.createObjectStore("meta", { keyPath: "key" });
     const outbox = db.createObjectStore("outbox", { keyPath: "id" });
@@ -39,14 +39,19 @@ function upgrade(db, oldVersion) {
     db.createObjectStore("tasks", { keyPath: "id" });
     db.createObjectStore("drafts", { keyPath: "id" });
   }
-  if (oldVersion < 2) db.createObjectStore("rmas", { keyPath: "number" });
+  if (oldVersion < 2) {
+    db.createObjectStore("rmas", { keyPath: "number" });
+    // RMAs made before this version never come again by themselves: pull from
+    // scratch (the copy is cleared and sent again; the outbox is untouched)
+    if (oldVersion >= 1) tx.objectStore("meta").put({ key: "cursor", value: null });
+  }
 }
 
 export function open() {
   if (!opening) {
     opening = new Promise((resolve, reject) => {
       const request = indexedDB.open(NAME, VERSION);
-      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion);
+      request.onupgradeneeded = (event) => upgrade(request.result, event.oldVersion, request.transaction);
       request.onsuccess = () => {
         const db = request.result;
         db.onversionchange = () => db.close(); // a newer app version wants to upgrade
