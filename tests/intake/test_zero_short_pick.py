@@ -83,3 +83,25 @@ def test_a_count_of_zero_without_a_reason_is_only_a_count(
     assert tasks(sim) == []  # the task is still open, unchanged
     now = client.get(f"/api/orders/{made['number']}").json()
     assert (now["status"], now["lines"][0]["reserved"]) == ("allocated", 5)
+
+
+def test_accepting_the_count_of_an_empty_bin_settles_it(
+    client: TestClient, manager: User, make_user: Callable[..., User]
+) -> None:
+    made = client.post("/api/orders", json=order("Z-4", ("SKU-2", 10))).json()
+    sim, by_line = wave_for(client, make_user)
+    task = by_line[f"{made['number']}/1"]
+    _empty_bin(sim, task)
+    [result] = sim.push()["results"]
+    variance, _ = result["conflicts"]
+    # the bin really is empty: the count is accepted, the book follows it
+    res = client.post(f"/api/conflicts/{variance['id']}/resolve",
+                      json={"action": "accept", "reason": "counted it myself"})  # fmt: skip
+    assert res.status_code == 201, res.text
+    assert on_hand(client, "SKU-2", "A-01") == 0
+    # one resolution settles the held movement, its SHORT_PICK with it (already
+    # backordered; the detail page showed both)
+    stored = client.get(f"/api/movements/{result['id']}").json()
+    assert [(c["code"], c["state"]) for c in stored["conflicts"]] == [
+        ("COUNT_VARIANCE", "resolved"), ("SHORT_PICK", "resolved")]  # fmt: skip
+    assert (stored["outcome"], stored["state"]) == ("held", "applied")
