@@ -51,7 +51,8 @@ def test_every_screen_fits(
     pick_list = make_pick_list(api, url, items, qty=1)
     returned = stocked_items(live_server.db, 1, skip=skip + 40)[0]
     tote = "TOTE-34" if viewport == "phone-360" else "TOTE-33"
-    rma = shipped_rma(url, returned, 2, 2, tote)["number"]
+    made = shipped_rma(url, returned, 2, 2, tote)
+    rma = made["number"]
 
     context = signed_in("picker", viewport=VIEWPORTS[viewport])
     page = context.new_page()
@@ -83,7 +84,8 @@ def test_every_screen_fits(
     page.locator(".tabs a[data-screen=returns]").click()
     expect(page.locator(f"[data-rma='{rma}']")).to_be_visible()
     _check(page, root, f"{viewport}-returns-rmas")
-    scan(page, rma)
+    scan(page, made["order"])  # the order's number finds its RMA too
+    expect(page.locator("section[aria-label=Returns] h1")).to_contain_text(rma)
     scan(page, returned["ean"])
     expect(page.locator("[data-grade]")).to_have_count(4)
     _check(page, root, f"{viewport}-returns-grade")
