@@ -74,6 +74,13 @@ def test_returns_received_offline_post_against_the_rma(
     page.locator("[data-disposition=quarantine]").click()
     expect(page.locator("#pending")).to_have_text("4 to send")
     expect(page.locator(f"[data-item='{item['sku']}'] .received")).to_have_text("3")
+    # the item that is not on the RMA, taken after all: scrapped
+    scan(page, other["ean"])
+    page.locator("#receive-anyway").click()
+    expect(page.locator("#flash")).to_contain_text("received anyway")
+    page.locator("[data-grade=defective]").click()
+    page.locator("[data-disposition=scrap]").click()
+    expect(page.locator("#pending")).to_have_text("6 to send")
 
     page.reload()  # offline: the copy of the RMA and the outbox are still there
     page.wait_for_function("window.shelfsync && window.shelfsync.ready")
@@ -81,7 +88,9 @@ def test_returns_received_offline_post_against_the_rma(
     expect(page.locator(f"[data-item='{item['sku']}'] .received")).to_have_text("3")
     outbox = sent_log(page)["outbox"]
     kinds = [(e["movement"]["kind"], e["movement"]["qty"]) for e in outbox]
-    assert kinds == [("return", 1), ("putaway", 1), ("return", 2), ("transfer", 2)]
+    assert kinds == [("return", 1), ("putaway", 1), ("return", 2), ("transfer", 2),
+                     ("return", 1), ("scrap", 1)]  # fmt: skip
+    assert outbox[5]["movement"]["reason"] == f"returned defective on {number}"
     first = outbox[0]["movement"]
     assert (first["ref"]["rma"], first["ref"]["order_line"], first["condition"]) == (
         number, rma["lines"][0]["line"], "opened")  # fmt: skip
@@ -89,8 +98,10 @@ def test_returns_received_offline_post_against_the_rma(
     context.set_offline(False)
     wait_synced(page)
     answers = [api.get(f"{url}/api/movements/{e['id']}").json() for e in outbox]
-    assert [a["outcome"] for a in answers] == ["applied", "applied", "flagged", "applied"]
+    assert [a["outcome"] for a in answers] == [
+        "applied", "applied", "flagged", "applied", "flagged", "applied"]  # fmt: skip
     assert [c["code"] for c in answers[2]["conflicts"]] == ["RETURN_UNEXPECTED"]
+    assert answers[4]["message"] == f"{other['sku']} is not on {number}: 1 returned"
     # the ledger: CUSTOMER -> RET-1 -> the bin, and -> QUAR-1
     assert sorted((e["location"], e["qty"]) for e in answers[0]["ledger"]) == [
         ("CUSTOMER", -1), ("RET-1", 1)]  # fmt: skip
@@ -101,6 +112,12 @@ def test_returns_received_offline_post_against_the_rma(
     assert on_hand(api, url, item["sku"], "RET-1") == returns_before
     now = api.get(f"{url}/api/rmas/{number}").json()
     assert (now["status"], now["lines"][0]["received"]) == ("received", 3)
+    receipts = [(r["item"], r["qty"], r["condition"], r["disposition"]) for r in now["receipts"]]
+    assert receipts == [
+        (item["sku"], 1, "opened", "restock"),
+        (item["sku"], 2, "damaged", "quarantine"),
+        (other["sku"], 1, "defective", "scrap"),
+    ]
     # received in full: the RMA leaves the device's list
     expect(page.locator(f"[data-rma='{number}']")).to_have_count(0)
     context.close()
