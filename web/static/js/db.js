@@ -180,6 +180,7 @@ export function requeueSent(device, fromSeq = null) {
 
 // A new device identity: number the outbox 1, 2, 3… in the order it was recorded.
 export function renumberOutbox() {
+  counters = null;
   return run(["meta", "outbox"], "readwrite", async (s) => {
     const rows = await done(s.outbox.getAll());
     rows.sort((a, b) => a.n - b.n);
@@ -284,25 +285,60 @@ export function deleteDraft(id) {
   });
 }
 
+// The outbox's counters: next_seq (the device seq of the next movement) and
+// next_n (the order movements were recorded in, kept across renumbering).
+// Both are read with one request: the keys between "next_n" and "next_seq".
+const COUNTERS = IDBKeyRange.bound("next_n", "next_seq");
+let counters = null; // {seq, n} as this page last wrote them; null: read them first
+
+function countersOf(rows) {
+  const value = (key) => rows.find((r) => r.key === key)?.value ?? 1;
+  return { seq: value("next_seq"), n: value("next_n") };
+}
+
+class StaleCounters extends Error {}
+
 // Record a movement and settle a draft in the same transaction (a confirmed pick,
-// a submitted count line), so a reload never shows both or neither.
-export function recordWithDraft(movements, draft, deleteId = null) {
-  return run(["meta", "outbox", "drafts"], "readwrite", async (s) => {
-    const [row, ordinal] = await Promise.all([done(s.meta.get("next_seq")), done(s.meta.get("next_n"))]);
-    let seq = row ? row.value : 1;
-    let n = ordinal ? ordinal.value : 1;
-    const entries = [];
-    for (const { movement, task } of movements) {
-      const entry = { id: movement.id, seq, n, task: task || null, at: movement.recorded_at, movement };
-      s.outbox.add(entry);
-      entries.push(entry);
-      seq += 1;
-      n += 1;
-    }
-    s.meta.put({ key: "next_seq", value: seq });
-    s.meta.put({ key: "next_n", value: n });
-    if (draft) s.drafts.put(draft);
-    if (deleteId) s.drafts.delete(deleteId);
+// a submitted count line), so a reload never shows both or neither.  The seq is
+// assigned in that transaction.  When this page knows the counters (it wrote
+// them last), every request goes out at once, with no wait for the counters'
+// answer in between: the transaction reads them too and aborts, storing
+// nothing, when another tab or the service worker changed them meanwhile;
+// then it runs again from what is stored.  Resolves once committed to disk.
+export async function recordWithDraft(movements, draft, deleteId = null) {
+  const names = draft || deleteId ? ["meta", "outbox", "drafts"] : ["meta", "outbox"];
+  const known = counters;
+  counters = null; // until this transaction has committed
+  try {
+    const { entries, next } = await run(names, "readwrite", (s) => {
+      const stored = done(s.meta.getAll(COUNTERS)).then(countersOf);
+      if (!known) return stored.then((now) => write(s, movements, now, draft, deleteId));
+      const written = write(s, movements, known, draft, deleteId);
+      return stored.then((now) => {
+        if (now.seq !== known.seq || now.n !== known.n) throw new StaleCounters();
+        return written;
+      });
+    }, "strict"); // flushed to disk before the scan is confirmed
+    counters = next;
     return entries;
-  }, "strict"); // flushed to disk before the scan is confirmed
+  } catch (error) {
+    if (error instanceof StaleCounters) return recordWithDraft(movements, draft, deleteId);
+    throw error;
+  }
+}
+
+function write(s, movements, { seq, n }, draft, deleteId) {
+  const entries = [];
+  for (const { movement, task } of movements) {
+    const entry = { id: movement.id, seq, n, task: task || null, at: movement.recorded_at, movement };
+    s.outbox.add(entry);
+    entries.push(entry);
+    seq += 1;
+    n += 1;
+  }
+  s.meta.put({ key: "next_seq", value: seq });
+  s.meta.put({ key: "next_n", value: n });
+  if (draft) s.drafts.put(draft);
+  if (deleteId) s.drafts.delete(deleteId);
+  return { entries, next: { seq, n } };
 }
