@@ -1,6 +1,10 @@
 // Feedback a person notices without looking: a beep (WebAudio), a vibration
 // and a colour on the scan banner.  good: one short high beep; warn: two
-// beeps; bad: one long low buzz.
+// beeps; bad: one long low buzz.  The banner changes at once; the sound and
+// the vibration follow right after that frame is painted (setting up audio
+// is not on the way to the confirmation; the ear does not notice a frame).
+
+import { afterPaint } from "./ui.js";
 
 const TONES = {
   good: { notes: [[1760, 0.07]], vibrate: [40] },
@@ -39,6 +43,13 @@ export function feedback(kind, message, banner = document.getElementById("flash"
   }
   // browsers allow sound and vibration only after the person touched the page
   if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
-  beep(kind);
-  if (navigator.vibrate) navigator.vibrate(TONES[kind].vibrate);
+  heard = kind; // two scans in one frame: the last one's sound
+  afterPaint(sound);
+}
+
+let heard = null;
+
+function sound() {
+  beep(heard);
+  if (navigator.vibrate) navigator.vibrate(TONES[heard].vibrate);
 }

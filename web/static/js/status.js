@@ -5,6 +5,7 @@
 // movements pending asks first and never deletes them.
 
 import { ago } from "./clock.js";
+import { afterPaint } from "./ui.js";
 
 let refs = null;
 let persisted = null;
@@ -71,7 +72,8 @@ export function render() {
 
 export function attach(options) {
   refs = options;
-  options.sync.events.addEventListener("change", render);
+  // after the frame that shows a scan's confirmation, not before it
+  options.sync.events.addEventListener("change", () => afterPaint(render));
   options.update.events.addEventListener("change", render);
   addEventListener("online", render);
   addEventListener("offline", render);

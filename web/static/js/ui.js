@@ -54,3 +54,23 @@ export function choose(title, choices) {
     dialog.showModal();
   });
 }
+
+// Run fn once the next frame has been painted: a scan's confirmation is shown
+// first, what can wait (re-rendering a list, the status bar, the beep) comes
+// after it.  Calls for the same fn before then run it once.  A hidden page
+// paints no frames: then fn runs after a short while anyway.
+const later = new Set();
+
+export function afterPaint(fn) {
+  if (later.has(fn)) return;
+  later.add(fn);
+  let ran = false;
+  const go = () => {
+    if (ran) return;
+    ran = true;
+    later.delete(fn);
+    fn();
+  };
+  requestAnimationFrame(() => setTimeout(go, 0));
+  setTimeout(go, 250);
+}

@@ -3,9 +3,10 @@
 // Move (putaway and transfer): scan from, scan the item (repeat scans count
 // up), then scan to: stored as a putaway when it leaves a receiving location,
 // otherwise a transfer.  Unknown items are stored and sent as scanned; the
-// server holds them for a supervisor.
+// server holds them for a supervisor.  After a scan the banner confirms it
+// at once; the screen is drawn again after that frame.
 
-import { h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, h, itemLabel, qtyControl } from "../ui.js";
 
 export function create(ctx) {
   const { catalog, db, feedback, movements } = ctx;
@@ -81,7 +82,7 @@ export function create(ctx) {
     note(`${qty} × ${known ? found.item.sku : found.code} → ${dock}`);
     if (known) feedback("good", `Received ${qty} × ${found.item.sku}`);
     else feedback("warn", `Unknown code ${found.code}: received, a supervisor will map it`);
-    render();
+    afterPaint(render); // the confirmation's frame first
   }
 
   async function onScan(scan, found) {
@@ -94,7 +95,7 @@ export function create(ctx) {
         dock = found.location.code;
         await db.putDraft({ id: "dock", code: dock });
         feedback("good", `Receiving into ${dock}`);
-        render();
+        afterPaint(render); // the confirmation's frame first
         return;
       }
       if (!dock) {
@@ -124,7 +125,7 @@ export function create(ctx) {
         await finishMove(found.location.code);
         feedback("good", `Moved ${qty} × ${item} to ${found.location.code}`);
       }
-      render();
+      afterPaint(render); // the confirmation's frame first
       return;
     }
     if (!move) {
@@ -136,7 +137,7 @@ export function create(ctx) {
       // does not know yet; stored and sent, the server holds it for a supervisor
       await finishMove(found.code);
       feedback("warn", `Unknown location ${found.code}: stored, a supervisor will map it`);
-      render();
+      afterPaint(render); // the confirmation's frame first
       return;
     }
     if (found.kind === "lot") {
@@ -154,7 +155,7 @@ export function create(ctx) {
     move.qty += found.kind === "item" ? found.units : 1;
     await db.putDraft(move);
     feedback(found.kind === "item" ? "good" : "warn", `${move.qty} × ${move.item}: scan where they go`);
-    render();
+    afterPaint(render); // the confirmation's frame first
   }
 
   async function show() {
