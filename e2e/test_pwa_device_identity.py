@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from playwright.sync_api import expect
 from pwa_helpers import app_page, receive_one, sent_log, sync_now, wait_synced
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ def test_a_wrong_seq_makes_a_new_device(
     page.evaluate(f"window.shelfsync.db.setMeta({{next_seq: {next_seq}}})")
     page.locator("#scan").press_sequentially(f"UNKNOWN-E2E-{answer}-2")
     page.keyboard.press("Enter")
+    expect(page.locator("#pending")).to_have_text("1 to send")
     (waiting,) = sent_log(page)["outbox"]
     assert waiting["seq"] == next_seq
     context.set_offline(False)

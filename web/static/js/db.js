@@ -18,6 +18,7 @@ const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks", "rmas"
 export const SENT_KEEP_DAYS = 30;
 
 let opening = null;
+let counters = null; // the outbox's {seq, n} as this page last wrote them; null: read them first
 
 function upgrade(db, oldVersion, tx) {
   if (oldVersion < 1) {
@@ -102,6 +103,7 @@ export async function getMeta() {
 }
 
 export function setMeta(values) {
+  if ("next_seq" in values || "next_n" in values) counters = null;
   return run(["meta"], "readwrite", (s) => {
     for (const [key, value] of Object.entries(values)) s.meta.put({ key, value });
   });
@@ -289,7 +291,6 @@ export function deleteDraft(id) {
 // next_n (the order movements were recorded in, kept across renumbering).
 // Both are read with one request: the keys between "next_n" and "next_seq".
 const COUNTERS = IDBKeyRange.bound("next_n", "next_seq");
-let counters = null; // {seq, n} as this page last wrote them; null: read them first
 
 function countersOf(rows) {
   const value = (key) => rows.find((r) => r.key === key)?.value ?? 1;
