@@ -101,7 +101,7 @@ def test_update_waits_for_an_idle_outbox(signed_in: Any, live_server: LiveServer
     # new worker installs (a new script URL is an update of the registration)
     page.route("**/api/sync/**", lambda route: route.abort())
     context.set_offline(False)
-    page.evaluate("navigator.serviceWorker.register('/sw.js?next=1', {scope: '/'})")
+    page.evaluate("navigator.serviceWorker.register('/sw.js?next=1', {scope: '/', type: 'module'})")
     button = page.locator("#apply-update")
     expect(button).to_have_text("Update after sync", timeout=15000)
     expect(button).to_be_disabled()

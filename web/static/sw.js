@@ -8,6 +8,14 @@
 // - static files: cache first.
 // - /api/: never cached, never touched.
 // - a new worker waits until the page says the outbox is idle ("apply").
+// - Background Sync: an open page of the app syncs; with none open, the worker
+//   runs the page's own sync (sync.js, with db.js: the same outbox, the same
+//   protocol code, the same Web Lock, so the two never push at the same time).
+//
+// A module worker (registered with type "module"), so that it can import the
+// app's modules.
+
+import { flushInWorker } from "/static/js/sync.js";
 
 const VERSION = "__VERSION__";
 const SHELL = ["__SHELL__"];
@@ -86,14 +94,20 @@ async function cacheFirst(request) {
   return response;
 }
 
-// Background Sync: wake the page's sync loop (the page owns the outbox).
+// Background Sync: the network is back.  A page of the app that is open syncs
+// itself (its loop also shows what happens); with none open, the worker
+// pushes the outbox.  A failure (no server, a 503) rejects, so the browser
+// fires the event again later; "log in again" is left for the page to ask.
 self.addEventListener("sync", (event) => {
-  if (event.tag === "shelfsync-outbox") {
-    event.waitUntil(
-      (async () => {
-        const pages = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
-        for (const page of pages) page.postMessage({ type: "sync" });
-      })(),
-    );
-  }
+  if (event.tag === "shelfsync-outbox") event.waitUntil(backgroundSync());
 });
+
+async function backgroundSync() {
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const pages = windows.filter((client) => new URL(client.url).pathname === "/app");
+  if (pages.length) {
+    for (const page of pages) page.postMessage({ type: "sync" });
+    return;
+  }
+  await flushInWorker(VERSION);
+}

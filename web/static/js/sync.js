@@ -2,7 +2,10 @@
 //
 // Runs after each scan, on load, on `online`, when the page becomes visible,
 // every 30 s, on "Sync now" and when the service worker relays a Background
-// Sync event.  One sync at a time, across tabs too (Web Locks).  Failures back
+// Sync event; when no page is open, the service worker runs the same sync
+// itself (flushInWorker).  One sync at a time, across tabs and the service
+// worker too (Web Locks).  Nothing here needs a page: the service worker
+// imports this module (start and afterRecord are the page's).  Failures back
 // off with jitter.  The protocol's answers:
 //   gap              push again from the seq the server expects (from the sent log),
 //                    or, when the device no longer holds it, as a new device
@@ -139,16 +142,7 @@ async function once(reason) {
   state.online = navigator.onLine;
   if (!navigator.onLine) return;
   try {
-    let meta = await db.getMeta();
-    if (!meta.token || (config.user && meta.username !== config.user)) {
-      meta = await register();
-    }
-    await pushAll();
-    const epochChanged = await pullAll();
-    if (epochChanged) await pushAll();
-    await db.pruneSent();
-    const at = nowIso();
-    await db.setMeta({ last_sync_at: at });
+    await cycle();
     failures = 0;
     retryAt = 0;
     backgroundAsked = false;
@@ -158,6 +152,37 @@ async function once(reason) {
   } catch (error) {
     failed(error, reason);
   }
+}
+
+// One sync: register when needed, push the outbox, pull, push again after a
+// restore.  Throws what went wrong (NeedsLogin, Temporary, a network error).
+async function cycle() {
+  const meta = await db.getMeta();
+  if (!meta.token || (config.user && meta.username !== config.user)) {
+    await register();
+  }
+  await pushAll();
+  const epochChanged = await pullAll();
+  if (epochChanged) await pushAll();
+  await db.pruneSent();
+  await db.setMeta({ last_sync_at: nowIso() });
+}
+
+// The service worker's flush, when Background Sync fires and no page of the
+// app is open: the same sync as the page's, under the same lock, as the device
+// the page registered (its user and name, from storage).  Resolves when done,
+// and when only a person can help (log in again: the outbox is kept for the
+// page to send); throws a temporary failure, for the browser to retry later.
+export async function flushInWorker(version) {
+  const meta = await db.getMeta();
+  configure({ user: meta.username || null, version, deviceName: meta.device_name || "web" });
+  try {
+    await withLock(cycle);
+  } catch (error) {
+    if (error instanceof NeedsLogin) return "needs-login";
+    throw error;
+  }
+  return "synced";
 }
 
 function failed(error, reason) {

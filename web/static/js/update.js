@@ -16,7 +16,13 @@ function found(worker) {
 
 export async function register() {
   if (!navigator.serviceWorker) return null;
-  const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  // a module worker: it imports the app's sync and storage modules, fetched
+  // afresh (not from the HTTP cache) whenever the browser checks for an update
+  const registration = await navigator.serviceWorker.register("/sw.js", {
+    scope: "/",
+    type: "module",
+    updateViaCache: "none",
+  });
   if (registration.waiting && navigator.serviceWorker.controller) found(registration.waiting);
   registration.addEventListener("updatefound", () => {
     const worker = registration.installing;
