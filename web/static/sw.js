@@ -15,7 +15,7 @@
 // A module worker (registered with type "module"), so that it can import the
 // app's modules.
 
-import { flushInWorker } from "/static/js/sync.js";
+import { events as syncEvents, flushInWorker } from "/static/js/sync.js";
 
 const VERSION = "__VERSION__";
 const SHELL = ["__SHELL__"];
@@ -111,3 +111,11 @@ async function backgroundSync() {
   }
   await flushInWorker(VERSION);
 }
+
+// A page opened while the worker's sync ran loaded the catalog and tasks
+// before the pull had stored them: tell it what changed, as its own pull would.
+syncEvents.addEventListener("pulled", async (event) => {
+  for (const page of await self.clients.matchAll({ type: "window" })) {
+    page.postMessage({ type: "pulled", detail: event.detail });
+  }
+});

@@ -86,6 +86,10 @@ export function start() {
   if (navigator.serviceWorker) {
     navigator.serviceWorker.addEventListener("message", (event) => {
       if (event.data && event.data.type === "sync") sync("background-sync", { force: true });
+      if (event.data && event.data.type === "pulled") {
+        events.dispatchEvent(new CustomEvent("pulled", { detail: event.data.detail })); // the worker's pull
+        refresh();
+      }
     });
   }
   return sync("load", { force: true });
