@@ -18,8 +18,8 @@ import sqlite3
 from .clock import iso_now
 from .kinds import ALLOCATABLE_LOCATION_KINDS
 
-__all__ = ["allocate", "allocate_lines", "release", "available", "available_for",
-           "backordered_for",
+__all__ = ["allocate", "allocate_lines", "plan_reservations", "reserve", "release", "available",
+           "available_for", "backordered_for",
            "has_backorders"]  # fmt: skip
 
 _KINDS = ", ".join(f"'{k}'" for k in ALLOCATABLE_LOCATION_KINDS)
@@ -87,12 +87,24 @@ def allocate_lines(
     reservations made as (line id, location id, lot, qty).  Inside the
     caller's write transaction."""
     now = now or iso_now()
-    made: list[tuple[int, int, str, int]] = []
-    rows = []
-    taken: dict[tuple[int, int, str], int] = {}  # by earlier lines of this call
     candidates = available_for(conn, sorted({item for _, item, _ in lines}), now[:10])
+    made = plan_reservations(candidates, lines, {})
+    reserve(conn, made, {line: item for line, item, _ in lines}, now)
+    return made
+
+
+def plan_reservations(
+    candidates: dict[int, list[tuple[int, str, int]]],
+    lines: list[tuple[int, int, int]],
+    taken: dict[tuple[int, int, str], int],
+) -> list[tuple[int, int, str, int]]:
+    """Which places serve each (line id, item id, need), in ``candidates``' order
+    (``available_for``: FEFO or FIFO, pick faces first).  ``taken`` counts what
+    earlier lines of the same write transaction took from each
+    (item, location, lot) and is updated, so nothing is promised twice."""
+    made: list[tuple[int, int, str, int]] = []
     for line_id, item_id, need in lines:
-        for location_id, lot, free in candidates.get(item_id, []):
+        for location_id, lot, free in candidates.get(item_id, ()):
             if need <= 0:
                 break
             key = (item_id, location_id, lot)
@@ -101,14 +113,22 @@ def allocate_lines(
                 continue
             taken[key] = taken.get(key, 0) + take
             made.append((line_id, location_id, lot, take))
-            rows.append((line_id, item_id, location_id, lot, take, now))
             need -= take
+    return made
+
+
+def reserve(
+    conn: sqlite3.Connection,
+    made: list[tuple[int, int, str, int]],
+    item_of_line: dict[int, int],
+    now: str,
+) -> None:
+    """Insert the reservations ``plan_reservations`` made, in one statement."""
     conn.executemany(
         "INSERT INTO reservations(order_line_id, item_id, location_id, lot, qty, created_at)"
         " VALUES (?, ?, ?, ?, ?, ?)",
-        rows,
+        [(line, item_of_line[line], location, lot, qty, now) for line, location, lot, qty in made],
     )
-    return made
 
 
 def release(conn: sqlite3.Connection, order_id: int, why: str) -> int:

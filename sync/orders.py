@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
-import uuid
 from datetime import date
 from typing import Any
 
 import msgspec
 
-from .allocation import allocate, allocate_lines, backordered_for, release
+from .allocation import allocate, backordered_for, release
 from .catalog import Catalog, catalog_for
 from .clock import iso_now
 from .db import write_transaction
@@ -32,7 +31,7 @@ from .putback import cancel_open_tasks, make_putbacks
 
 __all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "create_orders",
            "create_order_in", "get_order", "cancel_order", "set_status", "allocate_backorders",
-           "check_order", "order_tasks"]  # fmt: skip
+           "check_order", "order_tasks", "order_digest"]  # fmt: skip
 
 MAX_LINES = 500
 _CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
@@ -112,7 +111,8 @@ def check_order(order: OrderIn) -> list[str]:
     return problems
 
 
-def _digest(order: OrderIn) -> str:
+def order_digest(order: OrderIn) -> str:
+    """What tells a retry of an order (same digest) from another order."""
     return hashlib.blake2b(_encoder.encode(order), digest_size=16).hexdigest()
 
 
@@ -132,24 +132,17 @@ def create_order(
 def create_orders(
     conn: sqlite3.Connection, orders: list[tuple[OrderIn, str]]
 ) -> list[tuple[dict[str, Any], bool] | ShelfsyncError]:
-    """Create several orders in one write transaction (group commit).
+    """Create several orders in one write transaction (group commit, bulk).
 
-    Each order runs in a savepoint of its own, so one that is refused
-    (returned as its error) leaves the others alone.  Allocation is as
-    serial as ever: one writer, one order after the other.
+    Set-based (``order_create.create_many``): a few statements for the whole
+    batch.  Each order is all-or-nothing: one that is refused is returned as
+    its error and leaves the others alone.  Allocation is as serial as ever:
+    one writer, one order after the other, in the order given.
     """
-    results: list[tuple[dict[str, Any], bool] | ShelfsyncError] = []
+    from .order_create import create_many  # it builds on this module's types
+
     with write_transaction(conn):
-        catalog = catalog_for(conn)
-        for order, by_user in orders:
-            conn.execute("SAVEPOINT one_order")
-            try:
-                results.append(create_order_in(conn, order, by_user=by_user, catalog=catalog))
-            except ShelfsyncError as exc:
-                conn.execute("ROLLBACK TO one_order")
-                results.append(exc)
-            conn.execute("RELEASE one_order")
-    return results
+        return create_many(conn, orders, catalog=catalog_for(conn))
 
 
 def create_order_in(
@@ -157,81 +150,12 @@ def create_order_in(
 ) -> tuple[dict[str, Any], bool]:
     """``create_order`` inside the caller's write transaction (``catalog``: the
     caller's, already fresh)."""
-    external_ref = order.external_ref or f"auto-{uuid.uuid4()}"
-    digest = _digest(order)
-    found = conn.execute(
-        "SELECT number, digest FROM orders WHERE channel = ? AND external_ref = ?",
-        (order.channel, external_ref),
-    ).fetchone()
-    if found is not None:
-        if found[1] != digest:
-            raise Conflict(
-                f"{order.channel} order {external_ref} already exists as {found[0]}"
-                " with other content"
-            )
-        return get_order(conn, found[0]), False
-    catalog = catalog or catalog_for(conn)
-    items = []
-    unknown = []
-    for n, line in enumerate(order.lines, 1):
-        hit = catalog.item(line.item)
-        if hit is None:
-            unknown.append(f"lines[{n}].item: no item has SKU or barcode {line.item}")
-        else:
-            items.append((hit[0], line.qty * hit[1]))
-    if unknown:
-        raise InvalidRequest(f"the order is not valid: {unknown[0]}", unknown)
-    now = iso_now()
-    order_id = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM orders").fetchone()[0]
-    number = f"SO-{order_id}"
-    ship_to = _encoder.encode(order.ship_to)
-    conn.execute(
-        "INSERT INTO orders(id, number, channel, external_ref, customer, ship_to, priority,"
-        " requested_date, payment_status, status, digest, created_at, created_by, server_seq)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'new', ?, ?, ?, ?)",
-        (order_id, number, order.channel, external_ref, order.customer, ship_to.decode(),
-         order.priority, order.requested_date, order.payment_status, digest, now, by_user,
-         next_server_seq(conn)),
-    )  # fmt: skip
-    first_line = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM order_lines").fetchone()[0]
-    conn.executemany(
-        "INSERT INTO order_lines(id, order_id, line_no, item_id, qty) VALUES (?, ?, ?, ?, ?)",
-        [(first_line + n, order_id, n + 1, item.id, qty) for n, (item, qty) in enumerate(items)],
-    )
-    made = allocate_lines(
-        conn, [(first_line + n, item.id, qty) for n, (item, qty) in enumerate(items)], now=now
-    )
-    reserved: dict[int, list[dict[str, Any]]] = {}
-    for line_id, location_id, lot, qty in made:
-        code = catalog.locations_by_id[location_id].code
-        reserved.setdefault(line_id, []).append({"location": code, "lot": lot or None, "qty": qty})
-    complete = all(
-        sum(r["qty"] for r in reserved.get(first_line + n, [])) >= qty
-        for n, (_, qty) in enumerate(items)
-    )
-    status = "allocated" if complete else "backordered"
-    conn.execute("UPDATE orders SET status = ? WHERE id = ?", (status, order_id))
-    conn.executemany(
-        "INSERT INTO order_events(order_id, from_status, to_status, by_user, at, note)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        [(order_id, None, "new", by_user, now, f"from {order.channel}"),
-         (order_id, "new", status, by_user, now, None)],
-    )  # fmt: skip
-    lines = []
-    for n, (item, qty) in enumerate(items):
-        mine = reserved.get(first_line + n, [])
-        lines.append({"line": f"{number}/{n + 1}", "item": item.sku, "qty": qty,
-                      "reserved": sum(r["qty"] for r in mine), "reservations": mine})  # fmt: skip
-    return {
-        "number": number, "channel": order.channel, "external_ref": external_ref,
-        "customer": order.customer, "ship_to": msgspec.json.decode(ship_to),
-        "priority": order.priority, "requested_date": order.requested_date,
-        "payment_status": order.payment_status, "status": status, "lines": lines,
-        "history": [
-            {"from": None, "to": "new", "by": by_user, "at": now, "note": f"from {order.channel}"},
-            {"from": "new", "to": status, "by": by_user, "at": now, "note": None},
-        ],
-    }, True  # fmt: skip
+    from .order_create import create_many  # it builds on this module's types
+
+    result = create_many(conn, [(order, by_user)], catalog=catalog)[0]
+    if isinstance(result, ShelfsyncError):
+        raise result
+    return result
 
 
 def _event(
