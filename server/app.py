@@ -35,6 +35,7 @@ from server import (
     api_fleet,
     api_fulfilment,
     api_health,
+    api_order_batch,
     api_orders,
     api_push,
     api_read,
@@ -127,6 +128,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_devices.routes,
         *api_sync.routes,
         *api_read.routes,
+        *api_order_batch.routes,  # before /api/orders/{number}
         *api_orders.routes,
         *api_waves.routes,
         *api_scan.routes,

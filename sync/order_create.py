@@ -50,8 +50,11 @@ def _existing(conn: sqlite3.Connection, keys: list[tuple[str, str]]) -> dict[tup
         part = unique[start : start + _PAIRS_PER_QUERY]
         values = ", ".join("(?, ?)" for _ in part)
         for channel, ref, number, digest in conn.execute(
-            "SELECT channel, external_ref, number, digest FROM orders"
-            f" WHERE (channel, external_ref) IN (VALUES {values})",
+            # a join, not "(channel, external_ref) IN (VALUES ...)": SQLite scans
+            # the table for that one, and searches the unique index for this
+            "SELECT o.channel, o.external_ref, o.number, o.digest"
+            f" FROM (VALUES {values}) v JOIN orders o"
+            " ON o.channel = v.column1 AND o.external_ref = v.column2",
             [v for pair in part for v in pair],
         ):
             found[(channel, ref)] = (number, digest)

@@ -42,6 +42,7 @@ GUARDED = {
     ("GET", "/api/stock"): Access(roles=EVERYONE, device=True),
     ("POST", "/api/enrolment-codes"): Access(roles=frozenset({"supervisor", "admin"})),
     ("POST", "/api/orders"): Access(roles=frozenset({"supervisor", "admin"})),
+    ("POST", "/api/orders/batch"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/api/orders/{number}"): Access(roles=EVERYONE),
     ("POST", "/api/orders/{number}/cancel"): Access(roles=frozenset({"supervisor", "admin"})),
     ("POST", "/api/waves"): Access(roles=frozenset({"supervisor", "admin"})),
