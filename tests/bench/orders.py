@@ -11,15 +11,18 @@ Then, side by side in the same run:
    live uvicorn (uvloop, httptools) from 4 keep-alive connections: orders
    created and allocated per second, end to end, and the server's CPU time
    per order (steadier than the wall clock on a shared machine);
-2. the same number of orders through ``sync.orders.create_order`` in-process
+2. the same orders through ``POST /api/orders/batch`` (``BULK`` orders a
+   request, from 2 connections) on a second live server with its own copy:
+   what a marketplace or an import sending batches gets;
+3. the same number of orders through ``sync.orders.create_order`` in-process
    on another fresh copy, one transaction each: the ceiling without HTTP; and
    on a third copy through ``create_orders`` in groups of 4 (what the API's
    group commit makes of 4 connections at best);
-3. ``POST /api/waves`` for the 1,000 most urgent orders (100 per list): the
+4. ``POST /api/waves`` for the 1,000 most urgent orders (100 per list): the
    time to build it, and how many orders it covered.
 
-Afterwards: no location holds more reservations than stock, and every order
-is allocated or backordered consistently.  The last line is
+Afterwards, on both live copies: no location holds more reservations than
+stock, and every order is allocated or backordered consistently.  The last line is
 ``summary key=value ...``; the benchmark never fails on timing.
 """
 
@@ -53,6 +56,7 @@ from sync.orders import create_order, create_orders, decode_order  # noqa: E402
 from sync.schema import migrate  # noqa: E402
 
 ITEMS, TOTES, CLIENTS = 1000, 3200, 4  # an order may need a tote in each of 3 zones
+BULK, BULK_CLIENTS = 500, 2  # orders per POST /api/orders/batch, connections
 PASSWORD = "correct-horse-battery"
 
 
@@ -151,6 +155,35 @@ def over_http(port: int, cookie: str, work: list[bytes]) -> tuple[float, list[in
     return time.perf_counter() - start, statuses
 
 
+def over_http_bulk(port: int, cookie: str, work: list[bytes]) -> tuple[float, list[str]]:
+    """The orders in batches of ``BULK``, the batches shared out over the connections."""
+    batches = [b'{"orders": [' + b",".join(work[n : n + BULK]) + b"]}"
+               for n in range(0, len(work), BULK)]  # fmt: skip
+    results: list[str] = []
+    lock = threading.Lock()
+
+    def client(part: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+        for body in part:
+            conn.request("POST", "/api/orders/batch", body=body, headers={
+                "Content-Type": "application/json", "Cookie": cookie})  # fmt: skip
+            res = conn.getresponse()
+            answer = json.loads(res.read())
+            assert res.status == 200, answer
+            with lock:
+                results.extend(r["result"] for r in answer["results"])
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(batches[i::BULK_CLIENTS],))
+               for i in range(BULK_CLIENTS)]  # fmt: skip
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, results
+
+
 def in_process(db: Path, work: list[bytes], group: int = 1) -> float:
     conn = connect(db)
     orders = [decode_order(body) for body in work]
@@ -219,9 +252,9 @@ def main(argv: list[str] | None = None) -> int:
         seed(template)
         print(f"setup: {ITEMS} items stocked in {2 * ITEMS} bins, {TOTES} totes in "
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
-        live, local = Path(tmp) / "live.db", Path(tmp) / "local.db"
-        grouped = Path(tmp) / "grouped.db"
-        for target in (live, local, grouped):
+        live, bulk = Path(tmp) / "live.db", Path(tmp) / "bulk.db"
+        local, grouped = Path(tmp) / "local.db", Path(tmp) / "grouped.db"
+        for target in (live, bulk, local, grouped):
             shutil.copy(template, target)
         work = bodies(count, 7)
 
@@ -236,32 +269,52 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             server.terminate()
             server.wait(timeout=10)
+        port = free_port()
+        server = start_server(bulk, port)
+        try:
+            cookie = login(port)
+            cpu_before = cpu_seconds(server.pid)
+            bulk_s, results = over_http_bulk(port, cookie, work)
+            bulk_cpu_ms = (cpu_seconds(server.pid) - cpu_before) * 1000 / count
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
         local_s = in_process(local, work)
         grouped_s = in_process(grouped, work, CLIENTS)
-        verdict = check(live)
+        verdict, bulk_verdict = check(live), check(bulk)
         covered = waved_orders(live)
 
-    created = statuses.count(201)
-    http_rate, local_rate, grouped_rate = count / http_s, count / local_s, count / grouped_s
+    created, bulk_created = statuses.count(201), results.count("created")
+    http_rate, bulk_rate = count / http_s, count / bulk_s
+    local_rate, grouped_rate = count / local_s, count / grouped_s
     print(f"api: {count:,} orders of 3 lines in {http_s:.2f} s = {http_rate:,.0f} orders/s "
-          f"({CLIENTS} connections); {created:,} created")  # fmt: skip
-    print(f"server CPU: {server_cpu_ms:.2f} ms per order (user + system)")
+          f"({CLIENTS} connections); {created:,} created; "
+          f"server CPU {server_cpu_ms:.2f} ms per order (user + system)")  # fmt: skip
+    print(f"bulk api: {count:,} orders in batches of {BULK} in {bulk_s:.2f} s = "
+          f"{bulk_rate:,.0f} orders/s ({BULK_CLIENTS} connections); {bulk_created:,} created; "
+          f"server CPU {bulk_cpu_ms:.2f} ms per order")  # fmt: skip
     print(f"in-process: {local_rate:,.0f} orders/s (create_order, no HTTP); "
           f"{grouped_rate:,.0f} orders/s in groups of {CLIENTS} (create_orders)")  # fmt: skip
     print(f"wave: {covered:,} orders into {lists} pick lists in {wave_s * 1000:.0f} ms")
-    print(f"never oversold, statuses consistent: {verdict}")
+    print(f"never oversold, statuses consistent: {verdict} (single), {bulk_verdict} (bulk)")
+    checks = "ok" if verdict == bulk_verdict == "ok" else f"single:{verdict},bulk:{bulk_verdict}"
     print(
         f"summary orders={count} api_orders_per_s={http_rate:.0f}"
         f" api_server_cpu_ms_per_order={server_cpu_ms:.2f}"
+        f" api_bulk_orders_per_s={bulk_rate:.0f}"
+        f" api_bulk_server_cpu_ms_per_order={bulk_cpu_ms:.2f}"
+        f" ratio_bulk_to_api={bulk_rate / http_rate:.2f}"
         f" inprocess_orders_per_s={local_rate:.0f}"
         f" ratio_api_to_inprocess={http_rate / local_rate:.2f}"
         f" inprocess_grouped_orders_per_s={grouped_rate:.0f}"
         f" ratio_grouped_to_inprocess={grouped_rate / local_rate:.2f}"
         f" target_orders_per_s=1000 target_ratio={http_rate / 1000:.2f}"
+        f" target_ratio_bulk={bulk_rate / 1000:.2f}"
         f" wave_orders={covered} wave_s={wave_s:.2f}"
-        f" wave_target_s=2 wave_ratio={wave_s / 2:.2f} checks={verdict}"
+        f" wave_target_s=2 wave_ratio={wave_s / 2:.2f} checks={checks}"
     )
-    return 0 if verdict == "ok" and created == count and covered == min(1000, count) else 1
+    made_all = created == count and bulk_created == count
+    return 0 if checks == "ok" and made_all and covered == min(1000, count) else 1
 
 
 if __name__ == "__main__":
