@@ -25,7 +25,8 @@ from sync.catalog import catalog_for
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.kinds import PAYMENT_STATUSES
-from sync.orders import OrderIn, check_order, create_order_in
+from sync.order_create import create_many
+from sync.orders import OrderIn, check_order
 
 __all__ = ["ORDER_COLUMNS", "ORDER_REQUIRED", "ImportSummary", "import_orders"]
 
@@ -165,17 +166,17 @@ def import_orders(conn: sqlite3.Connection, path: str | Path, *, by_user: str) -
         catalog = catalog_for(conn)
     orders = _group(rows, catalog.item, errors)
     summary = ImportSummary(rows=len(rows))
-    with write_transaction(conn):
-        for numbers, order in orders:
-            try:
-                made, created = create_order_in(conn, order, by_user=by_user)
-            except ShelfsyncError as exc:
+    with write_transaction(conn):  # set-based, as a batch of the API
+        results = create_many(conn, [(order, by_user) for _, order in orders])
+        for (numbers, _), result in zip(orders, results, strict=True):
+            if isinstance(result, ShelfsyncError):
                 where = (
                     f"row {numbers[0]}" if len(numbers) == 1 else f"rows {numbers[0]}–{numbers[-1]}"
                 )
                 raise InvalidRequest(
-                    f"{where}: {exc.message}; nothing imported", exc.errors
+                    f"{where}: {result.message}; nothing imported", result.errors
                 ) from None
+            made, created = result
             (summary.created if created else summary.already).append(made["number"])
             if created:
                 summary.statuses[made["status"]] = summary.statuses.get(made["status"], 0) + 1
