@@ -1,7 +1,8 @@
 """Orders over JSON: create (idempotent by channel and reference), read, cancel.
 
-Orders that arrive together are created in one write transaction, each in
-a savepoint of its own (``server.order_batcher``).
+Orders that arrive together are created in one write transaction, set-based
+(``server.order_batcher``); many orders in one request go to
+``POST /api/orders/batch`` (``server.api_order_batch``).
 
 ``POST /api/orders`` answers 201 with the order when it is made, 200 with the
 same order when the channel's reference was already used for identical

@@ -3,11 +3,11 @@ write transaction.
 
 Each request puts its order in a queue and waits.  While a batch is being
 written, new orders queue up; the next batch takes all of them (up to
-``MAX_BATCH``) into ``sync.orders.create_orders``, one write transaction in
-which every order has a savepoint of its own — so a refused order fails
-alone, and allocation is exactly as serial as before (one writer, one order
-after the other).  What it saves is the commit per order and a thread hop per
-request.  If the transaction itself fails (the database is locked or full),
+``MAX_BATCH``) into ``sync.orders.create_orders``, one write transaction
+that makes them set-based (a few statements for the whole batch) — a refused
+order fails alone, before anything of it is written, and allocation is
+exactly as serial as before (one writer, one order after the other).  What it
+saves is the commit, the thread hop and the queries per order.  If the transaction itself fails (the database is locked or full),
 every order of that batch gets the error and none of them was made.
 """
 

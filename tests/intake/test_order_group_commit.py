@@ -1,5 +1,5 @@
-"""Group commit of orders: one write transaction for several orders, each in its own
-savepoint, so a refused order fails alone and nothing is promised twice."""
+"""Group commit of orders: one write transaction for several orders, made set-based;
+a refused order fails alone and nothing is promised twice."""
 
 from __future__ import annotations
 
