@@ -364,6 +364,9 @@ from . import schema_fulfilment  # noqa: E402, F401  (alters order_lines: after 
 # isort: split
 from . import schema_intake  # noqa: E402, F401
 
-# The floor app's pull additions (pick list handoffs, RMAs by server_seq): last.
+# The floor app's pull additions (pick list handoffs, RMAs by server_seq).
 # isort: split
 from . import schema_floor  # noqa: E402, F401
+
+# isort: split
+from . import schema_order_speed  # noqa: E402, F401  (m011: replaces an index of m002)
