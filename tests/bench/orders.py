@@ -17,7 +17,8 @@ Then, side by side in the same run:
 3. the same number of orders through ``sync.orders.create_order`` in-process
    on another fresh copy, one transaction each: the ceiling without HTTP; and
    on a third copy through ``create_orders`` in groups of 4 (what the API's
-   group commit makes of 4 connections at best);
+   group commit makes of 4 connections at best), and on a fourth in groups of
+   ``BULK`` (the bulk API without HTTP);
 4. ``POST /api/waves`` for the 1,000 most urgent orders (100 per list): the
    time to build it, and how many orders it covered.
 
@@ -254,7 +255,8 @@ def main(argv: list[str] | None = None) -> int:
               f"{time.perf_counter() - started:.1f} s")  # fmt: skip
         live, bulk = Path(tmp) / "live.db", Path(tmp) / "bulk.db"
         local, grouped = Path(tmp) / "local.db", Path(tmp) / "grouped.db"
-        for target in (live, bulk, local, grouped):
+        local_bulk = Path(tmp) / "local_bulk.db"
+        for target in (live, bulk, local, grouped, local_bulk):
             shutil.copy(template, target)
         work = bodies(count, 7)
 
@@ -281,12 +283,14 @@ def main(argv: list[str] | None = None) -> int:
             server.wait(timeout=10)
         local_s = in_process(local, work)
         grouped_s = in_process(grouped, work, CLIENTS)
+        local_bulk_s = in_process(local_bulk, work, BULK)
         verdict, bulk_verdict = check(live), check(bulk)
         covered = waved_orders(live)
 
     created, bulk_created = statuses.count(201), results.count("created")
     http_rate, bulk_rate = count / http_s, count / bulk_s
     local_rate, grouped_rate = count / local_s, count / grouped_s
+    local_bulk_rate = count / local_bulk_s
     print(f"api: {count:,} orders of 3 lines in {http_s:.2f} s = {http_rate:,.0f} orders/s "
           f"({CLIENTS} connections); {created:,} created; "
           f"server CPU {server_cpu_ms:.2f} ms per order (user + system)")  # fmt: skip
@@ -294,7 +298,8 @@ def main(argv: list[str] | None = None) -> int:
           f"{bulk_rate:,.0f} orders/s ({BULK_CLIENTS} connections); {bulk_created:,} created; "
           f"server CPU {bulk_cpu_ms:.2f} ms per order")  # fmt: skip
     print(f"in-process: {local_rate:,.0f} orders/s (create_order, no HTTP); "
-          f"{grouped_rate:,.0f} orders/s in groups of {CLIENTS} (create_orders)")  # fmt: skip
+          f"{grouped_rate:,.0f} orders/s in groups of {CLIENTS}, {local_bulk_rate:,.0f} in "
+          f"groups of {BULK} (create_orders)")  # fmt: skip
     print(f"wave: {covered:,} orders into {lists} pick lists in {wave_s * 1000:.0f} ms")
     print(f"never oversold, statuses consistent: {verdict} (single), {bulk_verdict} (bulk)")
     checks = "ok" if verdict == bulk_verdict == "ok" else f"single:{verdict},bulk:{bulk_verdict}"
@@ -308,6 +313,8 @@ def main(argv: list[str] | None = None) -> int:
         f" ratio_api_to_inprocess={http_rate / local_rate:.2f}"
         f" inprocess_grouped_orders_per_s={grouped_rate:.0f}"
         f" ratio_grouped_to_inprocess={grouped_rate / local_rate:.2f}"
+        f" inprocess_bulk_orders_per_s={local_bulk_rate:.0f}"
+        f" ratio_bulk_api_to_inprocess_bulk={bulk_rate / local_bulk_rate:.2f}"
         f" target_orders_per_s=1000 target_ratio={http_rate / 1000:.2f}"
         f" target_ratio_bulk={bulk_rate / 1000:.2f}"
         f" wave_orders={covered} wave_s={wave_s:.2f}"
