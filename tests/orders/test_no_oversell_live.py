@@ -1,4 +1,5 @@
-"""Many orders at once against a live server never promise more than is there.
+"""Many orders at once against a live server, one a request or in batches, never promise
+more than is there.
 
 Each client logs in on its own thread right before it sends, so no
 keep-alive connection sits idle past the server's keep-alive timeout (5 s)
@@ -82,12 +83,7 @@ def test_parallel_orders_never_oversell(tmp_path: Path) -> None:
             answers = []
             with closing(_logged_in(base)) as client:
                 for k in range(ORDERS_EACH):
-                    res, resent = post_order(client, {
-                        "channel": "shop", "external_ref": f"T{n}-{k}", "customer": "C",
-                        "ship_to": {"name": "C", "line1": "1 Road", "city": "X", "postcode": "1",
-                                    "country": "GB"},
-                        "lines": [{"item": "SKU-1", "qty": QTY}],
-                    })  # fmt: skip
+                    res, resent = post_order(client, _body(f"T{n}-{k}"))
                     answers.append(201 if resent and res.status_code == 200 else res.status_code)
             return answers
 
@@ -98,6 +94,50 @@ def test_parallel_orders_never_oversell(tmp_path: Path) -> None:
         server.wait(timeout=10)
 
     assert answers == [201] * THREADS * ORDERS_EACH
+    _assert_never_oversold(db)
+
+
+def _body(ref: str) -> dict[str, Any]:
+    return {"channel": "shop", "external_ref": ref, "customer": "C",
+            "ship_to": {"name": "C", "line1": "1 Road", "city": "X", "postcode": "1",
+                        "country": "GB"},
+            "lines": [{"item": "SKU-1", "qty": QTY}]}  # fmt: skip
+
+
+def test_parallel_batches_and_single_orders_never_oversell(tmp_path: Path) -> None:
+    db = tmp_path / "orders.db"
+    _seed(db)
+    port = free_port()
+    server = start_server(db, port)
+    base = f"http://127.0.0.1:{port}"
+    try:
+
+        def place(n: int) -> list[str]:
+            refs = [f"T{n}-{k}" for k in range(ORDERS_EACH)]
+            with closing(_logged_in(base)) as client:
+                if n % 2 == 0:  # one order a request
+                    return [str(post_order(client, _body(ref))[0].status_code) for ref in refs]
+                batch = {"orders": [_body(ref) for ref in refs]}
+                try:
+                    res, resent = client.post("/api/orders/batch", json=batch), False
+                except httpx2.TransportError:  # see post_order: a batch is safe to resend
+                    res, resent = client.post("/api/orders/batch", json=batch), True
+                assert res.status_code == 200, res.text
+                made = [r["result"] for r in res.json()["results"]]
+                return ["201" if resent and m == "existing" else m for m in made]
+
+        with ThreadPoolExecutor(THREADS) as pool:  # re-raises what failed in a thread
+            answers = [a for part in pool.map(place, range(THREADS)) for a in part]
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=10)
+
+    half = THREADS // 2 * ORDERS_EACH
+    assert sorted(answers) == ["201"] * half + ["created"] * half
+    _assert_never_oversold(db)
+
+
+def _assert_never_oversold(db: Path) -> None:
     conn = sqlite3.connect(db)
     reserved = dict(conn.execute(
         "SELECT l.code, sum(r.qty) FROM reservations r JOIN locations l ON l.id = r.location_id"
