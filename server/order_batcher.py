@@ -7,8 +7,9 @@ written, new orders queue up; the next batch takes all of them (up to
 that makes them set-based (a few statements for the whole batch) — a refused
 order fails alone, before anything of it is written, and allocation is
 exactly as serial as before (one writer, one order after the other).  What it
-saves is the commit, the thread hop and the queries per order.  If the transaction itself fails (the database is locked or full),
-every order of that batch gets the error and none of them was made.
+saves is the commit, the thread hop and the queries per order.  If the
+transaction itself fails (the database is locked or full), every order of
+that batch gets the error and none of them was made.
 """
 
 from __future__ import annotations
