@@ -122,10 +122,15 @@ def check_count(
     *,
     window_ms: int,
     recount_window_ms: int,
+    unflushed_counts: list[tuple[int, Position]] | None = None,
 ) -> CountCheck:
     """Place a count and say what it would post and what stands in its way.
 
-    The caller must have flushed the poster's entries, so the ledger holds them all.
+    The caller must have flushed the poster's entries, so the ledger holds them
+    all — or, for a count merged in device order, may leave unflushed the
+    entries of its own device's earlier movements (placed before it, never
+    ambiguous with it: they change nothing here) and pass its device's earlier
+    counts at ``key`` in ``unflushed_counts``.
     """
     on_hand = poster.stock_row(key).on_hand
     entries = _entries_since(poster, key, count.basis)
@@ -146,15 +151,24 @@ def check_count(
     # Counts of the same place: the nearest placed after this one, and the
     # latest placed before it within the recount window.
     counts = _counts_since(poster, key, count.basis)
-    latest_known = poster.conn.execute(
+    row = poster.conn.execute(
         f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
         " JOIN movements m ON m.server_seq = c.movement_seq"
         " WHERE c.item_id = ? AND c.location_id = ? AND c.lot = ? AND c.server_seq <= ?"
         " ORDER BY c.server_seq DESC LIMIT 1",
         (*key, count.basis),
     ).fetchone()
+    latest_known = None if row is None else (row[0], _position(row, 1))
+    if unflushed_counts:  # as if they were in the tables: by server_seq against the basis
+        stored = {pos.movement_id for _, pos in counts}
+        for c, pos in unflushed_counts:
+            if pos.server_seq > count.basis:
+                if pos.movement_id not in stored:
+                    counts.append((c, pos))
+            elif latest_known is None or pos.server_seq > latest_known[1].server_seq:
+                latest_known = (c, pos)
     if latest_known is not None:
-        counts.append((latest_known[0], _position(latest_known, 1)))
+        counts.append(latest_known)
     later = [(c, pos) for c, pos in counts if placed_before(count, pos)]
     absorbed_by = _nearest([pos for _, pos in later])
     disagrees_with = None

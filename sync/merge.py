@@ -112,6 +112,15 @@ class Merger:
         self.conn, self.poster, self.catalog, self.rules = conn, poster, catalog, rules
         self.device_id, self.clock, self.received_at = device_id, clock, received_at
         self.tolerances = Tolerances(conn)
+        # Counts this Merger posted, by place, whose rows the Poster may not have
+        # written yet; and the places where it posted re-adjustments (see _count).
+        self._counted: dict[Key, list[tuple[int, Position]]] = {}
+        self._readjusted: set[Key] = set()
+
+    def forget_unflushed(self) -> None:
+        """After a rollback to a savepoint: what this Merger remembers may be gone."""
+        self._counted.clear()
+        self._readjusted.clear()
 
     # -- the whole of one movement ----------------------------------------------
 
@@ -283,10 +292,12 @@ class Merger:
         for loc, qty in ((src, -units), (dst, units)):
             key: Key = (item.id, loc.id, lot)
             row = self.poster.entry(pos.server_seq, pos.server_seq, m.kind, key, qty)
+            # Only counts stored before this batch can absorb the delta or make it
+            # ambiguous: the batch's own are this device's, earlier in seq order.
             if (
                 not loc.virtual
-                and row.last_count_seq is not None
-                and row.last_count_seq > pos.basis
+                and row.stored_count_seq is not None
+                and row.stored_count_seq > pos.basis
             ):
                 self._absorb(key, pos, qty, result, item.id)
         if m.kind == "pick" and m.ref is not None and m.ref.order_line:
@@ -323,8 +334,11 @@ class Merger:
                 )
 
     def _absorb(self, key: Key, pos: Position, qty: int, result: Result, item_id: int) -> None:
-        """A delta placed before a posted count: that count absorbs it."""
-        self.poster.flush_entries()
+        """A delta placed before a posted count: that count absorbs it.
+
+        No flush first: what this batch wrote is its own device's, placed before
+        this movement, and changes neither answer of ``following_count``.
+        """
         count, ambiguous = following_count(
             self.poster, key, pos, window_ms=self.rules.count_window_ms
         )
@@ -335,6 +349,7 @@ class Merger:
             self.poster.entry(
                 seq, count.server_seq, "readjust", (key[0], inventory, key[2]), qty, seq,
             )  # fmt: skip
+            self._readjusted.add(key)
         if ambiguous is not None:
             self._conflict(
                 result,
@@ -347,7 +362,11 @@ class Merger:
     def _count(
         self, m: WireMovement, pos: Position, key: Key, counted: int, result: Result
     ) -> None:
-        self.poster.flush_entries()
+        # The batch's own entries at this place are this device's earlier
+        # movements, placed before the count: they need not be written for
+        # check_count, except re-adjustments (placed where another count is).
+        if key in self._readjusted:
+            self.poster.flush_entries()
         check = check_count(
             self.poster,
             key,
@@ -355,6 +374,7 @@ class Merger:
             counted,
             window_ms=self.rules.count_window_ms,
             recount_window_ms=self.rules.recount_window_ms,
+            unflushed_counts=self._counted.get(key),
         )
         loc = self.catalog.locations_by_id[key[1]]
         item = self.catalog.items_by_id[key[0]]
@@ -381,6 +401,7 @@ class Merger:
                 " is beyond tolerance",
             )
         self.post_count(pos, key, counted, check.variance, check.absorbed_by)
+        self._counted.setdefault(key, []).append((counted, pos))
         if check.variance:
             result.message = f"count of {where}: book {check.book}, adjusted {check.variance:+d}"
 

@@ -25,6 +25,9 @@ class StockRow:
     on_hand: int
     last_count_seq: int | None
     server_seq: int
+    # last_count_seq as the database had it when this Poster read the row: counts
+    # this Poster posts since do not change it (see Merger's same-device shortcut)
+    stored_count_seq: int | None = None
 
 
 _INSERT_LEDGER = (
@@ -82,7 +85,11 @@ class Poster:
                 " WHERE item_id = ? AND location_id = ? AND lot = ?",
                 key,
             ).fetchone()
-            row = StockRow(0, None, 0) if found is None else StockRow(found[0], found[1], found[2])
+            row = (
+                StockRow(0, None, 0)
+                if found is None
+                else StockRow(found[0], found[1], found[2], found[1])
+            )
             self.stock[key] = row
         return row
 
@@ -99,7 +106,7 @@ class Poster:
                 " ON s.item_id = v.column1 AND s.location_id = v.column2 AND s.lot = v.column3",
                 params,
             ):
-                self.stock[(row[0], row[1], row[2])] = StockRow(row[3], row[4], row[5])
+                self.stock[(row[0], row[1], row[2])] = StockRow(row[3], row[4], row[5], row[4])
             for key in chunk:
                 self.stock.setdefault(key, StockRow(0, None, 0))
 

@@ -284,6 +284,7 @@ class _Batch:
             conn.execute("ROLLBACK TO SAVEPOINT movement")
             conn.execute("RELEASE SAVEPOINT movement")
             poster.forget(seq_before)
+            merger.forget_unflushed()
             clock.floor_ms = floor_before
             error = f"{type(exc).__name__}: {exc}"
             tries = conn.execute(
