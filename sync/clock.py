@@ -9,11 +9,14 @@ time is marked uncertain.
 
 from __future__ import annotations
 
+import re
 import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
 __all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
+
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
 
 
 def now_ms() -> int:
@@ -30,6 +33,12 @@ def iso_now() -> str:
     return ms_to_iso(now_ms())
 
 
+@lru_cache(maxsize=64)
+def _day_ms(date: str) -> int:
+    """Milliseconds at the start of the day ``YYYY-MM-DD`` (UTC); ValueError if no such day."""
+    return int(datetime.fromisoformat(date + "T00:00:00+00:00").timestamp()) * 1000
+
+
 @lru_cache(maxsize=4096)  # each movement's time is checked, then placed
 def parse_iso_ms(text: str) -> int:
     """Milliseconds since 1970 for an ISO 8601 time with a zone.
@@ -37,6 +46,15 @@ def parse_iso_ms(text: str) -> int:
     Raises ValueError for text that is not such a time (a time without a zone
     would be read in the server's zone, so it is refused).
     """
+    if _CANONICAL.fullmatch(text if isinstance(text, str) else ""):
+        # what devices send (2026-11-23T09:55:12.331Z): read without datetime
+        hour, minute, second = int(text[11:13]), int(text[14:16]), int(text[17:19])
+        if hour < 24 and minute < 60 and second < 60:
+            try:
+                day = _day_ms(text[:10])
+            except ValueError:
+                raise ValueError(f"{text!r} is not an ISO 8601 time") from None
+            return day + ((hour * 60 + minute) * 60 + second) * 1000 + int(text[20:23])
     if not isinstance(text, str) or not text:
         raise ValueError("expected an ISO 8601 time such as 2026-11-23T09:55:12.331Z")
     try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 
+from .batch_refs import BatchRefs
 from .catalog import Catalog, ItemRef, LocationRef, ensure_lot
 from .clock import EventClock, parse_iso_ms
 from .count_tasks import complete_count_task
@@ -116,6 +117,9 @@ class Merger:
         # written yet; and the places where it posted re-adjustments (see _count).
         self._counted: dict[Key, list[tuple[int, Position]]] = {}
         self._readjusted: set[Key] = set()
+        # What the batch's references name (read once by the caller), or None:
+        # then every reference is looked up.
+        self.refs: BatchRefs | None = None
 
     def forget_unflushed(self) -> None:
         """After a rollback to a savepoint: what this Merger remembers may be gone."""
@@ -168,7 +172,13 @@ class Merger:
         if result.outcome == "applied" and result.conflicts:
             result.outcome = "flagged"
         counted_task = m.ref.count_task if m is not None and m.ref else None
-        if counted_task and m is not None and m.kind == "count" and result.outcome != "rejected":
+        if (
+            counted_task
+            and m is not None
+            and m.kind == "count"
+            and result.outcome != "rejected"
+            and (self.refs is None or self.refs.has_open_count_task(counted_task))
+        ):
             complete_count_task(self.conn, counted_task, seq_no)
         self.poster.movement(
             (
@@ -300,15 +310,19 @@ class Merger:
                 and row.stored_count_seq > pos.basis
             ):
                 self._absorb(key, pos, qty, result, item.id)
-        if m.kind == "pick" and m.ref is not None and m.ref.order_line:
+        line_ref = m.ref.order_line if m.ref is not None else None
+        if line_ref and self.refs is not None and not self.refs.has_line(line_ref):
+            line_ref = None  # names no line here: nothing to count it against
+        if m.kind == "pick" and line_ref:
+            assert m.ref is not None
             reason = m.reason or m.note
             if m.ref.task and reason:
                 self.poster.flush()  # a short pick allocates again from the stock table
-            line_pick = LinePick(m.ref.order_line, item.id, src.id, lot, units, pos.server_seq,
+            line_pick = LinePick(line_ref, item.id, src.id, lot, units, pos.server_seq,
                                  m.user or "", dst.id, m.ref.task, reason)  # fmt: skip
             for code, message in pick_against_line(self.conn, line_pick):
                 self._conflict(result, code, message, item.id, dst.id)
-        if m.kind in HOOKED_KINDS:
+        if m.kind in HOOKED_KINDS and (line_ref or m.kind == "return"):
             line_move = LineMove(m.kind, m.ref, item.id, item.sku, src.id, dst.id, lot, units,
                                  pos.server_seq, m.condition)  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
@@ -432,11 +446,7 @@ class Merger:
             later = absorbed_by.server_seq
             self.poster.entry(posted, later, "readjust", key, -variance, seq)
             self.poster.entry(posted, later, "readjust", inventory, variance, seq)
-        self.conn.execute(
-            "INSERT INTO counts(movement_seq, item_id, location_id, lot, counted, server_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (seq, key[0], key[1], key[2], counted, posted),
-        )
+        self.poster.count((seq, key[0], key[1], key[2], counted, posted))
 
     # -- conflicts ----------------------------------------------------------------------
 

@@ -1,9 +1,9 @@
 """The one write path for stock: ledger entries and the stock projection.
 
 A ``Poster`` lives for one write transaction.  It hands out ``server_seq``
-numbers, buffers ledger entries and movement rows, keeps the stock rows it
-touched in memory, and writes everything with a few ``executemany`` calls in
-``flush``.  Reads that must see this transaction's own movements and ledger
+numbers, buffers ledger entries and the movement, count and conflict rows,
+keeps the stock rows it touched in memory, and writes everything with a few
+``executemany`` calls in ``flush``.  Reads that must see this transaction's own movements and ledger
 entries (count placement) call ``flush_entries`` first; stock is read from
 the Poster itself, so its rows are written once per transaction, by ``flush``.
 """
@@ -44,6 +44,10 @@ _INSERT_CONFLICT = (
     "INSERT INTO conflicts(id, movement_seq, code, message, item_id, location_id, device_id,"
     " created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+_INSERT_COUNT = (
+    "INSERT INTO counts(movement_seq, item_id, location_id, lot, counted, server_seq)"
+    " VALUES (?, ?, ?, ?, ?, ?)"
+)
 _INSERT_MOVEMENT = (
     "INSERT INTO movements(id, device_id, seq, server_seq, status_seq, kind, user, recorded_at,"
     " event_ms, time_uncertain, received_at, basis, item_id, lot, from_id, to_id, units,"
@@ -63,6 +67,7 @@ class Poster:
         self._ledger: list[tuple[object, ...]] = []
         self._movements: list[tuple[object, ...]] = []
         self._conflicts: list[tuple[object, ...]] = []
+        self._counts: list[tuple[object, ...]] = []
         # Conflict ids are handed out here too: the transaction holds the write lock.
         self.last_conflict_id = self._max_conflict_id()
 
@@ -136,6 +141,10 @@ class Poster:
         """Buffer one movements row (the column order of ``_INSERT_MOVEMENT``)."""
         self._movements.append(values)
 
+    def count(self, values: tuple[object, ...]) -> None:
+        """Buffer one counts row (the column order of ``_INSERT_COUNT``)."""
+        self._counts.append(values)
+
     def conflict(self, values: tuple[object, ...]) -> int:
         """Buffer one conflicts row (without its id); returns the id it will have."""
         self.last_conflict_id += 1
@@ -156,6 +165,9 @@ class Poster:
         if self._conflicts:
             conn.executemany(_INSERT_CONFLICT, self._conflicts)
             self._conflicts.clear()
+        if self._counts:
+            conn.executemany(_INSERT_COUNT, self._counts)
+            self._counts.clear()
 
     def flush(self) -> None:
         """Write everything buffered: entries, the changed stock rows, the counter."""
@@ -179,6 +191,7 @@ class Poster:
         self._movements.clear()
         self._ledger.clear()
         self._conflicts.clear()
+        self._counts.clear()
         self.stock.clear()
         self._dirty.clear()
         self.last_conflict_id = self._max_conflict_id()

@@ -20,6 +20,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from .batch_refs import BatchRefs
 from .catalog import catalog_for
 from .clock import EventClock, iso_now, ms_to_iso, now_ms
 from .db import is_transient, write_transaction
@@ -125,6 +126,7 @@ class _Batch:
         clock = EventClock(req.device_time_ms, self.received_ms, device["last_event_ms"])
         received_at = ms_to_iso(self.received_ms)
         merger = Merger(conn, poster, catalog, self.rules, req.device_id, clock, received_at)
+        merger.refs = BatchRefs.read(conn, (m.movement for m in new))
 
         results: dict[int, dict[str, Any]] = {}
         fresh: dict[str, tuple[Incoming, Result]] = {}  # merged in this batch, by id
