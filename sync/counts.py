@@ -18,6 +18,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 from functools import cmp_to_key
+from typing import NamedTuple
 
 from .posting import Key, Poster
 
@@ -36,8 +37,7 @@ __all__ = [
 LEDGER_BUCKET_BITS = 10
 
 
-@dataclass(frozen=True, slots=True)
-class Position:
+class Position(NamedTuple):  # a tuple: made for every movement merged
     movement_id: str
     device_id: str
     seq: int

@@ -28,6 +28,7 @@ class StockRow:
     # last_count_seq as the database had it when this Poster read the row: counts
     # this Poster posts since do not change it (see Merger's same-device shortcut)
     stored_count_seq: int | None = None
+    stored: bool = False  # the row is in the table (an UPDATE writes it, not an upsert)
 
 
 _INSERT_LEDGER = (
@@ -39,6 +40,10 @@ _UPSERT_STOCK = (
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(item_id, location_id, lot) DO UPDATE SET"
     " on_hand = excluded.on_hand, last_count_seq = excluded.last_count_seq,"
     " server_seq = excluded.server_seq"
+)
+_UPDATE_STOCK = (
+    "UPDATE stock SET on_hand = ?, last_count_seq = ?, server_seq = ?"
+    " WHERE item_id = ? AND location_id = ? AND lot = ?"
 )
 _INSERT_CONFLICT = (
     "INSERT INTO conflicts(id, movement_seq, code, message, item_id, location_id, device_id,"
@@ -93,7 +98,7 @@ class Poster:
             row = (
                 StockRow(0, None, 0)
                 if found is None
-                else StockRow(found[0], found[1], found[2], found[1])
+                else StockRow(found[0], found[1], found[2], found[1], True)
             )
             self.stock[key] = row
         return row
@@ -111,7 +116,9 @@ class Poster:
                 " ON s.item_id = v.column1 AND s.location_id = v.column2 AND s.lot = v.column3",
                 params,
             ):
-                self.stock[(row[0], row[1], row[2])] = StockRow(row[3], row[4], row[5], row[4])
+                self.stock[(row[0], row[1], row[2])] = StockRow(
+                    row[3], row[4], row[5], row[4], True
+                )
             for key in chunk:
                 self.stock.setdefault(key, StockRow(0, None, 0))
 
@@ -174,17 +181,30 @@ class Poster:
         conn = self.conn
         self.flush_entries()
         if self._dirty:
-            conn.executemany(
-                _UPSERT_STOCK,
-                [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq)
-                 for k, r in self._dirty.items()],
-            )  # fmt: skip
-            self._dirty.clear()
+            self._write_stock()
         if self.last_seq != self.start_seq:
             conn.execute(
                 "UPDATE counters SET value = ? WHERE name = 'server_seq'", (self.last_seq,)
             )
             self.start_seq = self.last_seq
+
+    def _write_stock(self) -> None:
+        """The changed stock rows: an UPDATE by key for rows read from the table
+        (one seek, where an upsert tries the insert first), an upsert for new ones."""
+        conn = self.conn
+        known = [(r.on_hand, r.last_count_seq, r.server_seq, k[0], k[1], k[2])
+                 for k, r in self._dirty.items() if r.stored]  # fmt: skip
+        new = [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq)
+               for k, r in self._dirty.items() if not r.stored]  # fmt: skip
+        if known and conn.executemany(_UPDATE_STOCK, known).rowcount != len(known):
+            # a row read from the table is gone (never expected): write them all again
+            new = [(k[0], k[1], k[2], r.on_hand, r.last_count_seq, r.server_seq)
+                   for k, r in self._dirty.items()]  # fmt: skip
+        if new:
+            conn.executemany(_UPSERT_STOCK, new)
+        for row in self._dirty.values():
+            row.stored = True
+        self._dirty.clear()
 
     def forget(self, seq_before: int) -> None:
         """Drop what is buffered and cached after a rollback to a savepoint."""
