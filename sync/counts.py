@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import cmp_to_key
 from typing import NamedTuple
 
-from .posting import Key, Poster
+from .posting import Key, Poster, StockRow
 
 __all__ = [
     "LEDGER_BUCKET_BITS",
@@ -123,6 +123,7 @@ def check_count(
     window_ms: int,
     recount_window_ms: int,
     unflushed_counts: list[tuple[int, Position]] | None = None,
+    stored: StockRow | None = None,
 ) -> CountCheck:
     """Place a count and say what it would post and what stands in its way.
 
@@ -130,10 +131,15 @@ def check_count(
     all — or, for a count merged in device order, may leave unflushed the
     entries of its own device's earlier movements (placed before it, never
     ambiguous with it: they change nothing here) and pass its device's earlier
-    counts at ``key`` in ``unflushed_counts``.
+    counts at ``key`` in ``unflushed_counts``.  Then ``stored``, the stock row
+    as read (its ``stored_seq`` and ``stored_count_seq``), spares the queries
+    for entries or counts after the basis when the row says there are none.
     """
     on_hand = poster.stock_row(key).on_hand
-    entries = _entries_since(poster, key, count.basis)
+    if stored is not None and stored.stored_seq <= count.basis:
+        entries = []  # every change of a place moves its stock row's server_seq
+    else:
+        entries = _entries_since(poster, key, count.basis)
     after = [(qty, kind, pos) for qty, kind, pos in entries if not placed_before(pos, count)]
     book = on_hand - sum(qty for qty, _, _ in after)
     variance = counted - book
@@ -150,7 +156,14 @@ def check_count(
 
     # Counts of the same place: the nearest placed after this one, and the
     # latest placed before it within the recount window.
-    counts = _counts_since(poster, key, count.basis)
+    if (
+        stored is not None
+        and stored.stored_count_seq is not None
+        and stored.stored_count_seq <= count.basis
+    ):
+        counts = []  # no count here was posted after the basis
+    else:
+        counts = _counts_since(poster, key, count.basis)
     row = poster.conn.execute(
         f"SELECT c.counted, {_POSITION_COLUMNS} FROM counts c"
         " JOIN movements m ON m.server_seq = c.movement_seq"
@@ -160,10 +173,10 @@ def check_count(
     ).fetchone()
     latest_known = None if row is None else (row[0], _position(row, 1))
     if unflushed_counts:  # as if they were in the tables: by server_seq against the basis
-        stored = {pos.movement_id for _, pos in counts}
+        in_tables = {pos.movement_id for _, pos in counts}
         for c, pos in unflushed_counts:
             if pos.server_seq > count.basis:
-                if pos.movement_id not in stored:
+                if pos.movement_id not in in_tables:
                     counts.append((c, pos))
             elif latest_known is None or pos.server_seq > latest_known[1].server_seq:
                 latest_known = (c, pos)

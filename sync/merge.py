@@ -379,8 +379,11 @@ class Merger:
         # The batch's own entries at this place are this device's earlier
         # movements, placed before the count: they need not be written for
         # check_count, except re-adjustments (placed where another count is).
+        stored = None
         if key in self._readjusted:
             self.poster.flush_entries()
+        else:
+            stored = self.poster.stock_row(key)
         check = check_count(
             self.poster,
             key,
@@ -389,6 +392,7 @@ class Merger:
             window_ms=self.rules.count_window_ms,
             recount_window_ms=self.rules.recount_window_ms,
             unflushed_counts=self._counted.get(key),
+            stored=stored,
         )
         loc = self.catalog.locations_by_id[key[1]]
         item = self.catalog.items_by_id[key[0]]

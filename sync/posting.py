@@ -29,6 +29,7 @@ class StockRow:
     # this Poster posts since do not change it (see Merger's same-device shortcut)
     stored_count_seq: int | None = None
     stored: bool = False  # the row is in the table (an UPDATE writes it, not an upsert)
+    stored_seq: int = 0  # server_seq as the database had it when this Poster read the row
 
 
 _INSERT_LEDGER = (
@@ -98,7 +99,7 @@ class Poster:
             row = (
                 StockRow(0, None, 0)
                 if found is None
-                else StockRow(found[0], found[1], found[2], found[1], True)
+                else StockRow(found[0], found[1], found[2], found[1], True, found[2])
             )
             self.stock[key] = row
         return row
@@ -117,7 +118,7 @@ class Poster:
                 params,
             ):
                 self.stock[(row[0], row[1], row[2])] = StockRow(
-                    row[3], row[4], row[5], row[4], True
+                    row[3], row[4], row[5], row[4], True, row[5]
                 )
             for key in chunk:
                 self.stock.setdefault(key, StockRow(0, None, 0))
