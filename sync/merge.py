@@ -114,7 +114,8 @@ class Merger:
         self.device_id, self.clock, self.received_at = device_id, clock, received_at
         self.tolerances = Tolerances(conn)
         # Counts this Merger posted, by place, whose rows the Poster may not have
-        # written yet; and the places where it posted re-adjustments (see _count).
+        # written yet; and the places where it posted re-adjustments, which are
+        # placed at another count's position (see _count).
         self._counted: dict[Key, list[tuple[int, Position]]] = {}
         self._readjusted: set[Key] = set()
         # What the batch's references name (read once by the caller), or None:
@@ -450,6 +451,7 @@ class Merger:
             later = absorbed_by.server_seq
             self.poster.entry(posted, later, "readjust", key, -variance, seq)
             self.poster.entry(posted, later, "readjust", inventory, variance, seq)
+            self._readjusted.add(key)  # placed where another count is: see _count
         self.poster.count((seq, key[0], key[1], key[2], counted, posted))
 
     # -- conflicts ----------------------------------------------------------------------

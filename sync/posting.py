@@ -3,9 +3,10 @@
 A ``Poster`` lives for one write transaction.  It hands out ``server_seq``
 numbers, buffers ledger entries and the movement, count and conflict rows,
 keeps the stock rows it touched in memory, and writes everything with a few
-``executemany`` calls in ``flush``.  Reads that must see this transaction's own movements and ledger
-entries (count placement) call ``flush_entries`` first; stock is read from
-the Poster itself, so its rows are written once per transaction, by ``flush``.
+``executemany`` calls in ``flush``.  Reads that must see this transaction's
+own movements and ledger entries call ``flush_entries`` first (the merge
+mostly need not: see ``Merger._count``); stock is read from the Poster
+itself, so its rows are written once per transaction, by ``flush``.
 """
 
 from __future__ import annotations

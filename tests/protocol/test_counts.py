@@ -140,3 +140,33 @@ def test_a_late_count_that_agrees_with_a_later_one_is_absorbed(
     [result] = a.push()["results"]
     assert result["outcome"] == "applied"
     assert stock(client, a, "SKU-1", "A-01") == 97
+
+
+def test_two_counts_in_one_batch_before_a_posted_count_see_the_first_ones_readjustment(
+    client: TestClient, make_sim: Callable[..., SimDevice]
+) -> None:
+    # B counts 97 and syncs first; A counted the same bin twice before that, offline.
+    # A's first count takes the -3 and B's count is re-adjusted +3 at its place; the
+    # second count, placed between them, finds the book at 97: nothing to adjust.
+    a, b = make_sim("counter-a", "counter"), make_sim("counter-b", "counter")
+    t = utcnow()
+    b.record("count", "SKU-1", 97, to="A-01", at=t - timedelta(minutes=10))
+    assert b.push()["results"][0]["outcome"] == "applied"
+    first = a.record("count", "SKU-1", 97, to="A-01", at=t - timedelta(minutes=40))
+    second = a.record("count", "SKU-1", 97, to="A-01", at=t - timedelta(minutes=30))
+    one, two = a.push()["results"]
+    assert (one["outcome"], one["message"]) == (
+        "applied",
+        "count of SKU-1 at A-01: book 100, adjusted -3",
+    )
+    assert (two["outcome"], two["message"]) == ("applied", None)
+    assert stock(client, a, "SKU-1", "A-01") == 97
+    at_bin = [
+        (e["entry"], e["qty"])
+        for e in movement(client, a, first["id"])["ledger"]
+        if e["location"] == "A-01"
+    ]
+    assert at_bin == [("count", -3), ("readjust", 3)]
+    assert [(e["entry"], e["qty"]) for e in movement(client, a, second["id"])["ledger"]] == [
+        ("count", 0)
+    ]
