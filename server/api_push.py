@@ -14,7 +14,7 @@ from server.api_common import json_response, read_json
 from server.auth import ANY_ROLE, allow
 from server.vapid_keys import vapid_public_key
 from sync.errors import InvalidRequest, NotFound
-from sync.notices import delete_subscription, save_subscription
+from sync.notices import delete_subscription, save_subscription, user_subscriptions
 
 __all__ = ["routes"]
 
@@ -39,6 +39,13 @@ async def subscribe_view(request: Request) -> Response:
 
 
 @allow(*ANY_ROLE)
+async def subscriptions_view(request: Request) -> Response:
+    username = request.state.user.username
+    rows = await request.app.state.store.aread(user_subscriptions, username)
+    return json_response({"username": username, "subscriptions": rows})
+
+
+@allow(*ANY_ROLE)
 async def unsubscribe_view(request: Request) -> Response:
     body = await read_json(request)
     endpoint = body.get("endpoint")
@@ -51,6 +58,12 @@ async def unsubscribe_view(request: Request) -> Response:
 routes = [
     Route("/api/push/vapid-public-key", public_key_view, methods=["GET"], name="vapid_key"),
     Route("/api/push/subscriptions", subscribe_view, methods=["POST"], name="push_subscribe"),
+    Route(
+        "/api/push/subscriptions",
+        subscriptions_view,
+        methods=["GET"],
+        name="push_subscriptions",
+    ),
     Route(
         "/api/push/subscriptions/delete",
         unsubscribe_view,

@@ -34,6 +34,7 @@ __all__ = [
     "save_subscription",
     "delete_subscription",
     "subscriptions_for",
+    "user_subscriptions",
     "collect_notices",
 ]
 
@@ -98,6 +99,18 @@ def subscriptions_for(conn: sqlite3.Connection, usernames: tuple[str, ...]) -> l
             "SELECT id, endpoint, p256dh, auth, username FROM push_subscriptions"
             f" WHERE username IN ({marks}) ORDER BY id",
             usernames,
+        )
+    ]
+
+
+def user_subscriptions(conn: sqlite3.Connection, username: str) -> list[dict[str, Any]]:
+    """``username``'s subscriptions, without their keys (what a browser shows as "on")."""
+    return [
+        {"endpoint": r[0], "created_at": r[1], "last_sent_at": r[2]}
+        for r in conn.execute(
+            "SELECT endpoint, created_at, last_sent_at FROM push_subscriptions"
+            " WHERE username = ? ORDER BY id",
+            (username,),
         )
     ]
 
@@ -192,7 +205,7 @@ def _assigned(conn: sqlite3.Connection) -> list[Notice]:
                 "title": f"Pick list {r[0]} is yours",
                 "body": f"{r[4]} picks" + (f" in zone {r[3]}" if r[3] else ""),
                 "list": r[0],
-                "url": "/",
+                "url": "/app#pick",
             },
         )
         for r in rows

@@ -62,6 +62,7 @@ GUARDED = {
     ("GET", "/api/dashboard"): MANAGERS,
     ("GET", "/api/push/vapid-public-key"): Access(roles=EVERYONE),
     ("POST", "/api/push/subscriptions"): Access(roles=EVERYONE),
+    ("GET", "/api/push/subscriptions"): Access(roles=EVERYONE),
     ("POST", "/api/push/subscriptions/delete"): Access(roles=EVERYONE),
     ("GET", "/console"): MANAGERS,
     ("GET", "/console/conflicts"): MANAGERS,

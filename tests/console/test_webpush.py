@@ -148,6 +148,7 @@ def test_a_picker_is_pushed_when_a_pick_list_is_assigned(
     assert got.path == "/push/pia-phone"
     payload = sub.decrypt(got.body)
     assert (payload["kind"], payload["list"]) == ("pick_list", number)
+    assert payload["url"] == "/app#pick"  # the app's Pick screen
 
 
 def test_the_lifespan_sends_in_the_background(
@@ -196,3 +197,30 @@ def test_subscriptions_are_checked(client: TestClient, logged_in: Callable[..., 
         json={"endpoint": "https://push.example/1", "keys": {"p256dh": "AAAA", "auth": "AAAA"}},
     )
     assert short.status_code == 400 and "65 bytes" in short.json()["message"]
+
+
+def test_each_person_sees_and_deletes_only_their_own_subscriptions(
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    receiver: Receiver,
+) -> None:
+    make_user("picker", "pia")
+    make_user("supervisor", "sam")
+    login("pia")
+    mine = _subscribe(client, receiver, "pia-phone")
+    listed = client.get("/api/push/subscriptions").json()
+    assert listed["username"] == "pia"
+    assert [s["endpoint"] for s in listed["subscriptions"]] == [mine.endpoint]
+    assert "keys" not in listed["subscriptions"][0]  # the secrets stay on the server
+    client.cookies.clear()
+    login("sam")
+    assert client.get("/api/push/subscriptions").json()["subscriptions"] == []
+    # someone else's endpoint is not deleted
+    client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
+    client.cookies.clear()
+    login("pia")
+    assert len(client.get("/api/push/subscriptions").json()["subscriptions"]) == 1
+    deleted = client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
+    assert deleted.is_success
+    assert client.get("/api/push/subscriptions").json()["subscriptions"] == []
