@@ -41,14 +41,17 @@ def server_env() -> dict[str, str]:
     return env
 
 
-def start_server(db: Path, port: int, log: Path | None = None) -> subprocess.Popen[bytes]:
-    """``shelfsync serve`` on ``db``; returns once it answers /healthz."""
+def start_server(
+    db: Path, port: int, log: Path | None = None, settings: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
+    """``shelfsync serve`` on ``db``; returns once it answers /healthz.  ``settings``
+    are extra environment variables (``{"SHELFSYNC_PUSH_INTERVAL_SECONDS": "1"}``)."""
     log = log or db.with_suffix(".server.log")
     with open(log, "wb") as out:
         proc = subprocess.Popen(
             cli("serve", "--db", str(db), "--host", "127.0.0.1", "--port", str(port)),
             cwd=ROOT,
-            env=server_env(),
+            env={**server_env(), **(settings or {})},
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -119,3 +119,84 @@ syncEvents.addEventListener("pulled", async (event) => {
     page.postMessage({ type: "pulled", detail: event.detail });
   }
 });
+
+// Web push: show what the server sent ({kind, title, body, url, …}, see
+// sync/notices.py).  One notification per kind (per list for pick lists), so a
+// new push replaces the one before; new conflicts add up to what the
+// notification still on screen said.
+const PUSH_DEFAULT_URL = { conflicts: "/console/conflicts", silent_devices: "/console/devices", pick_list: "/app#pick" };
+
+function pushUrl(data) {
+  try {
+    const url = new URL(data.url || PUSH_DEFAULT_URL[data.kind] || "/app", self.location.origin);
+    if (url.origin === self.location.origin) return url.pathname + url.search + url.hash;
+  } catch (_) {
+    /* not a URL: the default below */
+  }
+  return PUSH_DEFAULT_URL[data.kind] || "/app";
+}
+
+function pushTag(data) {
+  if (data.kind === "pick_list" && data.list) return `shelfsync-pick_list-${data.list}`;
+  return `shelfsync-${data.kind || "notice"}`;
+}
+
+async function showPush(data) {
+  const tag = pushTag(data);
+  let { title, body } = data;
+  const extra = { kind: data.kind || "notice", url: pushUrl(data), count: data.count, codes: data.codes };
+  if (data.kind === "conflicts") {
+    for (const old of await self.registration.getNotifications({ tag })) {
+      const before = old.data || {};
+      extra.count = (before.count || 0) + (data.count || 0);
+      extra.codes = { ...(before.codes || {}) };
+      for (const [code, n] of Object.entries(data.codes || {})) extra.codes[code] = (extra.codes[code] || 0) + n;
+      title = `${extra.count} new conflict${extra.count === 1 ? "" : "s"}`;
+      body = Object.entries(extra.codes)
+        .sort((a, b) => b[1] - a[1])
+        .map(([code, n]) => `${n} ${code}`)
+        .join(", ");
+    }
+  }
+  await self.registration.showNotification(title || "shelfsync", {
+    body: body || "",
+    tag,
+    renotify: true,
+    icon: "/static/icons/icon-192.png",
+    badge: "/static/icons/icon-192.png",
+    data: extra,
+  });
+}
+
+self.addEventListener("push", (event) => {
+  let data;
+  try {
+    data = event.data ? event.data.json() : {};
+  } catch (_) {
+    data = { title: "shelfsync", body: event.data.text() };
+  }
+  event.waitUntil(showPush(data && typeof data === "object" ? data : {}));
+});
+
+// A tap on the notification: the page it names, in a window already showing
+// that page when there is one (the app switches screens without reloading),
+// else a new window.
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  const target = new URL(pushUrl(event.notification.data || {}), self.location.origin);
+  event.waitUntil(
+    (async () => {
+      const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+      const same = windows.find((w) => new URL(w.url).pathname === target.pathname);
+      if (!same) return self.clients.openWindow(target.href);
+      let shown = same;
+      if (target.pathname === "/app") {
+        if (same.url !== target.href) same.postMessage({ type: "open", url: target.href });
+      } else {
+        // a console page is loaded again: the inbox shows what is new
+        shown = (await same.navigate(target.href).catch(() => null)) || same;
+      }
+      return shown.focus().catch(() => null);
+    })(),
+  );
+});

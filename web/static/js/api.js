@@ -77,3 +77,20 @@ export async function scanPhoto(file, token) {
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return call("/api/scan", { body: { photo: btoa(binary) }, timeoutMs: 20000 });
 }
+
+// Web push, with the logged-in session (see push.js).
+export function vapidPublicKey() {
+  return call("/api/push/vapid-public-key", { method: "GET", timeoutMs: 10000 });
+}
+
+export function pushSubscriptions() {
+  return call("/api/push/subscriptions", { method: "GET", timeoutMs: 10000 });
+}
+
+export function savePushSubscription(subscription) {
+  return call("/api/push/subscriptions", { body: subscription, timeoutMs: 10000 });
+}
+
+export function deletePushSubscription(endpoint) {
+  return call("/api/push/subscriptions/delete", { body: { endpoint }, timeoutMs: 10000 });
+}

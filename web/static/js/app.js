@@ -7,6 +7,8 @@ import * as catalog from "./catalog.js";
 import * as db from "./db.js";
 import { feedback } from "./feedback.js";
 import * as movements from "./movements.js";
+import * as notices from "./notices.js";
+import * as push from "./push.js";
 import { createScanner } from "./scanner.js";
 import * as status from "./status.js";
 import * as sync from "./sync.js";
@@ -76,7 +78,7 @@ async function boot() {
       }
     });
   });
-  window.shelfsync = { scanner, sync, db, catalog, update, started, ready: false };
+  window.shelfsync = { scanner, sync, db, catalog, update, push, started, ready: false };
 
   sync.events.addEventListener("pulled", (event) =>
     serial(async () => {
@@ -85,8 +87,10 @@ async function boot() {
     }),
   );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });
+  const noticesShown = notices.attach({ el: document.getElementById("notices"), db, sync, catalog, refocus: () => scanner.refocus() });
   wireCamera(scanner);
   await loaded;
+  await noticesShown;
   route();
   input.focus();
   feedback("good", "Ready: scan a code");
@@ -98,6 +102,8 @@ async function boot() {
     navigator.storage.persist().then((granted) => status.setPersisted(granted)).catch(() => {});
   }
   update.register();
+  const toggle = document.getElementById("push-toggle");
+  if (toggle) push.attach({ button: toggle, line: document.getElementById("push-state") }).catch(console.error);
   await sync.refresh();
   sync.start();
 }

@@ -8,12 +8,14 @@
 //   items, barcodes, locations, lots, stock, tasks: the device's copy from pull
 //   rmas       open RMAs with their lines, from pull (for the Returns screen)
 //   drafts     work in progress on a screen (a count being made, a pick's units)
+//   notices    supervisors' resolutions of this device's movements, from pull,
+//              by resolution id, until the person has seen them (then 30 days)
 //
 // Every function runs one transaction and resolves when it has committed.
 // Nothing here fetches: a network call never happens inside a transaction.
 
 const NAME = "shelfsync";
-const VERSION = 2;
+const VERSION = 3;
 const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks", "rmas"];
 export const SENT_KEEP_DAYS = 30;
 
@@ -46,6 +48,7 @@ function upgrade(db, oldVersion, tx) {
     // scratch (the copy is cleared and sent again; the outbox is untouched)
     if (oldVersion >= 1) tx.objectStore("meta").put({ key: "cursor", value: null });
   }
+  if (oldVersion < 3) db.createObjectStore("notices", { keyPath: "id" });
 }
 
 export function open() {
@@ -232,7 +235,7 @@ function gtinKeys(code) {
 
 // Apply one pull page; with reset, the copy is cleared first (never the outbox).
 export function applyPull(page, reset) {
-  return run([...COPY, "meta", "sent"], "readwrite", async (s) => {
+  return run([...COPY, "meta", "sent", "notices"], "readwrite", async (s) => {
     if (reset) for (const name of COPY) s[name].clear();
     const c = page.changes || {};
     for (const item of c.items || []) {
@@ -254,6 +257,7 @@ export function applyPull(page, reset) {
     for (const result of c.results || []) {
       const entry = await done(s.sent.get(result.id));
       if (entry) s.sent.put({ ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null });
+      for (const resolution of result.resolutions || []) await addNotice(s.notices, result, resolution, entry);
     }
     s.meta.put({ key: "cursor", value: page.cursor });
     s.meta.put({ key: "epoch", value: page.epoch });
@@ -342,4 +346,56 @@ function write(s, movements, { seq, n }, draft, deleteId) {
   if (draft) s.drafts.put(draft);
   if (deleteId) s.drafts.delete(deleteId);
   return { entries, next: { seq, n } };
+}
+
+// -- notices: what a supervisor decided about this device's movements --------------------
+
+// Kept with the movement as the device recorded it (the sent log is pruned).
+// A notice already there is left alone, so a pull with reset, which sends every
+// result again, does not bring back what the person has seen.
+async function addNotice(store, result, resolution, entry) {
+  if (!resolution.id || (await done(store.get(resolution.id)))) return;
+  if (resolution.at && Date.parse(resolution.at) < Date.now() - SENT_KEEP_DAYS * 86400e3) return;
+  const m = entry ? entry.movement : {};
+  store.put({
+    id: resolution.id,
+    movement: result.id,
+    outcome: result.outcome,
+    action: resolution.action,
+    reason: resolution.reason || "",
+    by: resolution.by || null,
+    at: resolution.at || null,
+    conflict: resolution.conflict || null,
+    kind: m.kind || null,
+    item: m.item || null,
+    lot: m.lot || null,
+    from: m.from || null,
+    to: m.to || null,
+    qty: m.qty ?? null,
+    recorded_at: m.recorded_at || null,
+    seen_at: null,
+  });
+}
+
+export async function unseenNotices() {
+  const rows = await all("notices");
+  return rows.filter((n) => !n.seen_at).sort((a, b) => (a.at || "").localeCompare(b.at || ""));
+}
+
+export function markNoticesSeen(ids, at = new Date().toISOString()) {
+  return run(["notices"], "readwrite", async (s) => {
+    for (const id of ids) {
+      const notice = await done(s.notices.get(id));
+      if (notice && !notice.seen_at) s.notices.put({ ...notice, seen_at: at });
+    }
+  });
+}
+
+export function pruneNotices(now = Date.now()) {
+  const before = new Date(now - SENT_KEEP_DAYS * 86400e3).toISOString();
+  return run(["notices"], "readwrite", async (s) => {
+    for (const notice of await done(s.notices.getAll())) {
+      if (notice.seen_at && notice.seen_at < before) s.notices.delete(notice.id);
+    }
+  });
 }

@@ -1,0 +1,326 @@
+"""Web push and resolutions end to end, in a real Chromium against a real server.
+
+An offline count with a large variance on a counter's phone → the supervisor,
+who turned notifications on in the console, gets a push (at a receiver on
+127.0.0.1, decrypted, payload checked; the same payload delivered to the
+supervisor's service worker shows a notification) → resolves it through the
+console's pages → the phone shows the resolution after its next pull, until
+the counter has seen it.
+
+Chromium here reaches no push service, so ``pushManager.subscribe`` cannot
+succeed: in the supervisor's pages it is replaced by a stand-in that answers
+what a browser answers — a subscription with a P-256 key and an auth secret
+(made in Python, so the test can decrypt) whose endpoint is the local
+receiver.  Everything else is the real thing: permission, the server's VAPID
+key, the subscriptions API, the sender, aes128gcm, the service worker.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import subprocess
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+from console.pushreceiver import BrowserSubscription, Receiver, start_receiver
+from liveserver import ROOT, cli, free_port, server_env, start_server
+from playwright.sync_api import BrowserContext, CDPSession, Page, expect
+from pwa_helpers import PHONE, login, open_app, scan, stocked_items, sync_now, wait_synced
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+# What the page gets instead of the browser's push service (see the docstring).
+STAND_IN = """
+(() => {
+  const sub = %s;
+  const KEY = "e2e-push-subscription";
+  const make = (saved) => ({
+    endpoint: sub.endpoint,
+    expirationTime: null,
+    options: { applicationServerKey: new Uint8Array(saved.key).buffer,
+               userVisibleOnly: saved.userVisibleOnly },
+    toJSON: () => ({ endpoint: sub.endpoint, expirationTime: null, keys: sub.keys }),
+    unsubscribe: async () => { localStorage.removeItem(KEY); return true; },
+  });
+  PushManager.prototype.subscribe = async function (options) {
+    const saved = { key: Array.from(new Uint8Array(options.applicationServerKey)),
+                    userVisibleOnly: options.userVisibleOnly };
+    localStorage.setItem(KEY, JSON.stringify(saved));
+    return make(saved);
+  };
+  PushManager.prototype.getSubscription = async function () {
+    const saved = localStorage.getItem(KEY);
+    return saved ? make(JSON.parse(saved)) : null;
+  };
+})();
+"""
+
+
+class PushServer:
+    def __init__(self, url: str, db: Path) -> None:
+        self.url, self.db = url, db
+
+
+@pytest.fixture
+def push_server(live_server: LiveServer, tmp_path: Path) -> Iterator[PushServer]:
+    """A copy of the demo warehouse whose server sends pushes every second."""
+    db = tmp_path / "push.db"
+    subprocess.run(cli("backup", str(db), "--db", str(live_server.db)), cwd=ROOT,
+                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    port = free_port()
+    process = start_server(db, port, tmp_path / "push.log",
+                           {"SHELFSYNC_PUSH_INTERVAL_SECONDS": "1"})  # fmt: skip
+    try:
+        yield PushServer(f"http://127.0.0.1:{port}", db)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    r = start_receiver()
+    yield r
+    r.close()
+
+
+def registration_id(cdp: CDPSession, page: Page, scope: str) -> str:
+    """The service worker registration's id for ``scope``, as DevTools knows it."""
+    found: dict[str, str] = {}
+
+    def updated(event: dict[str, Any]) -> None:
+        for r in event["registrations"]:
+            if not r.get("isDeleted"):
+                found[r["scopeURL"]] = r["registrationId"]
+
+    cdp.on("ServiceWorker.workerRegistrationUpdated", updated)
+    cdp.send("ServiceWorker.enable")
+    deadline = time.monotonic() + 15
+    while scope not in found and time.monotonic() < deadline:
+        page.wait_for_timeout(100)
+    assert scope in found, f"no service worker registration for {scope}: {found}"
+    return found[scope]
+
+
+def deliver(cdp: CDPSession, origin: str, registration: str, payload: dict[str, Any]) -> None:
+    cdp.send(
+        "ServiceWorker.deliverPushMessage",
+        {"origin": origin, "registrationId": registration, "data": json.dumps(payload)},
+    )
+
+
+def notifications(
+    page: Page, count: int, until: Callable[[list[dict[str, Any]]], bool] = lambda shown: True
+) -> list[dict[str, Any]]:
+    """The notifications the service worker shows (by tag), once there are ``count``
+    and ``until`` holds for them."""
+    deadline = time.monotonic() + 15
+    while True:
+        shown: list[dict[str, Any]] = sorted(
+            page.evaluate(
+                """async () => (await (await navigator.serviceWorker.ready).getNotifications())
+                     .map((n) => ({title: n.title, body: n.body, tag: n.tag, data: n.data}))"""
+            ),
+            key=lambda n: n["tag"],
+        )
+        if (len(shown) == count and until(shown)) or time.monotonic() > deadline:
+            break
+        page.wait_for_timeout(100)
+    assert len(shown) == count, shown
+    return shown
+
+
+def b64decode(text: str) -> list[int]:
+    return list(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+def pushes_to(receiver: Receiver, sub: BrowserSubscription, path: str) -> list[dict[str, Any]]:
+    return [sub.decrypt(r.body) for r in list(receiver.received) if r.path == path]
+
+
+def test_offline_count_push_console_resolution_and_the_device_shows_it(
+    browser: Any, push_server: PushServer, receiver: Receiver, request: pytest.FixtureRequest
+) -> None:
+    url = push_server.url
+    screenshots = request.config.rootpath / "test-results"
+    screenshots.mkdir(exist_ok=True)
+    (item,) = stocked_items(push_server.db, 1, skip=30)
+    sku, bin_code = item["sku"], item["bin"]
+
+    # the supervisor turns notifications on in the console
+    tablet = BrowserSubscription(f"{receiver.base}/push/supervisor-tablet")
+    sup: BrowserContext = browser.new_context(viewport={"width": 1024, "height": 768})
+    sup.grant_permissions(["notifications"], origin=url)
+    sup.add_init_script(STAND_IN % json.dumps(tablet.as_json()))
+    console = sup.new_page()
+    login(console, url, "supervisor")
+    console.goto(f"{url}/console")
+    toggle = console.locator("#push-toggle")
+    expect(toggle).to_have_text("Turn on")
+    expect(console.locator("#push-state")).to_have_text("Notifications off")
+    toggle.click()
+    expect(console.locator("#push-state")).to_have_text("Notifications on")
+    expect(toggle).to_have_text("Turn off")
+    key = sup.request.get(f"{url}/api/push/vapid-public-key").json()["public_key"]
+    asked = json.loads(console.evaluate("localStorage.getItem('e2e-push-subscription')"))
+    assert asked == {"key": b64decode(key), "userVisibleOnly": True}
+    listed = sup.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"]
+    assert [s["endpoint"] for s in listed] == [tablet.endpoint]
+    console.reload()  # the state is read again from both sides
+    expect(console.locator("#push-state")).to_have_text("Notifications on")
+
+    # a counter counts a bin offline, far below the book
+    phone: BrowserContext = browser.new_context(viewport=PHONE)
+    device = phone.new_page()
+    login(device, url, "counter")
+    open_app(device, url, "count")
+    phone.set_offline(True)
+    scan(device, item["bin_barcode"])
+    scan(device, item["ean"])
+    line = device.locator(f".line[data-item='{sku}']")
+    expect(line.locator(".qty-input")).to_have_value("1")
+    device.locator("#submit-count").click()
+    expect(device.locator("#pending")).to_have_text("1 to send")
+    phone.set_offline(False)
+    wait_synced(device)
+    (sent,) = device.evaluate("window.shelfsync.db.allMovements()")["sent"]
+    assert (sent["movement"]["kind"], sent["outcome"]) == ("count", "held")
+
+    # one push reaches the supervisor's push service, encrypted for the tablet
+    path = "/push/supervisor-tablet"
+    deadline = time.monotonic() + 30
+    while not pushes_to(receiver, tablet, path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (payload,) = pushes_to(receiver, tablet, path)
+    assert payload == {
+        "kind": "conflicts",
+        "title": "1 new conflict",
+        "body": "1 COUNT_VARIANCE",
+        "count": 1,
+        "codes": {"COUNT_VARIANCE": 1},
+        "url": "/console/conflicts",
+    }
+    # ...and the tablet's service worker shows it
+    cdp = sup.new_cdp_session(console)
+    deliver(cdp, url, registration_id(cdp, console, f"{url}/"), payload)
+    (shown,) = notifications(console, 1)
+    assert (shown["title"], shown["body"], shown["tag"]) == (
+        "1 new conflict", "1 COUNT_VARIANCE", "shelfsync-conflicts",
+    )  # fmt: skip
+    assert shown["data"]["url"] == "/console/conflicts"
+
+    # the supervisor resolves it through the console's pages
+    console.goto(f"{url}{payload['url']}?item={sku}")
+    console.get_by_role("link", name="COUNT_VARIANCE").first.click()
+    expect(console.get_by_role("heading", level=1)).to_contain_text("COUNT_VARIANCE")
+    console.get_by_label("Action").select_option("accept")
+    reason = "the rest went to the returns cage"
+    console.get_by_label("Reason (kept with the resolution)").fill(reason)
+    console.get_by_role("button", name="Resolve").click()
+    expect(console.get_by_role("status")).to_contain_text("Resolved: accept.")
+
+    # the phone's next pull brings it, and the counter sees it until they say so
+    expect(device.locator(".notice")).to_have_count(0)
+    sync_now(device)
+    notice = device.locator(f".notice[data-movement='{sent['id']}']")
+    expect(notice).to_be_visible()
+    expect(notice).to_have_attribute("data-action", "accept")
+    expect(notice.locator(".notice-text")).to_contain_text(f"Your count of 1 × {sku}")
+    expect(notice.locator(".notice-text")).to_contain_text(
+        f"at {bin_code} was accepted by supervisor."
+    )
+    expect(notice.locator(".notice-reason")).to_have_text(f"Reason: “{reason}”")
+    device.screenshot(path=str(screenshots / "pwa-resolution-notice.png"), full_page=True)
+    phone.set_offline(True)
+    device.reload()  # kept on the device, shown offline too
+    device.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    expect(notice).to_be_visible()
+    notice.get_by_role("button", name="Seen").click()
+    expect(device.locator(".notice")).to_have_count(0)
+    expect(device.locator("#notices")).to_be_hidden()
+    device.reload()
+    device.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    expect(device.locator("#notices")).to_be_hidden()
+    phone.set_offline(False)
+    sync_now(device)
+    expect(device.locator(".notice")).to_have_count(0)
+
+    # the supervisor turns notifications off: gone on both sides
+    console.goto(f"{url}/console")
+    expect(console.locator("#push-state")).to_have_text("Notifications on")
+    console.locator("#push-toggle").click()
+    expect(console.locator("#push-state")).to_have_text("Notifications off")
+    assert console.evaluate("localStorage.getItem('e2e-push-subscription')") is None
+    assert sup.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"] == []
+    phone.close()
+    sup.close()
+
+
+def test_the_service_worker_shows_pushes_and_a_tap_opens_the_pick_list(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    url = live_server.url
+    context = signed_in("picker", viewport=PHONE)
+    context.grant_permissions(["notifications"], origin=url)
+    page = context.new_page()
+    open_app(page, url, "count")
+    cdp = context.new_cdp_session(page)
+    registration = registration_id(cdp, page, f"{url}/")
+
+    def assigned(number: str, picks: int, link: str = "/app#pick") -> dict[str, Any]:
+        return {"kind": "pick_list", "title": f"Pick list {number} is yours",
+                "body": f"{picks} picks in zone A", "list": number, "url": link}  # fmt: skip
+
+    deliver(cdp, url, registration, assigned("PL-901", 3))
+    deliver(cdp, url, registration, assigned("PL-902", 2, "https://elsewhere.example/x"))
+    notifications(page, 2)
+    deliver(cdp, url, registration, assigned("PL-901", 4))  # the same list again: replaced
+    first, second = notifications(page, 2, until=lambda shown: "4" in shown[0]["body"])
+    assert (first["title"], first["body"], first["tag"]) == (
+        "Pick list PL-901 is yours", "4 picks in zone A", "shelfsync-pick_list-PL-901",
+    )  # fmt: skip
+    assert first["data"]["url"] == "/app#pick"
+    assert second["data"]["url"] == "/app#pick"  # never a page of another site
+
+    # a tap on it (dispatched in the worker, as Chromium does): the open app goes to Pick
+    assert page.evaluate("location.hash") == "#count"
+    (worker,) = context.service_workers
+    worker.evaluate(
+        """async () => {
+          const [n] = await self.registration.getNotifications({tag: "shelfsync-pick_list-PL-901"});
+          self.dispatchEvent(new NotificationEvent("notificationclick", {notification: n}));
+        }"""
+    )
+    page.wait_for_function("location.hash === '#pick'")
+    expect(page.locator(".tabs a[data-screen='pick']")).to_have_attribute("aria-current", "page")
+    (left,) = notifications(page, 1)
+    assert left["tag"] == "shelfsync-pick_list-PL-902"  # the tapped one is closed
+    context.close()
+
+
+def test_turning_on_without_a_push_service_says_so_and_saves_nothing(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    url = live_server.url
+    context = signed_in("picker", viewport=PHONE)
+    context.grant_permissions(["notifications"], origin=url)
+    page = context.new_page()
+    open_app(page, url, "pick")
+    before = context.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"]
+    expect(page.locator("#push-state")).to_have_text("Notifications off")
+    page.locator("#push-toggle").click()
+    expect(page.locator("#push-state")).to_contain_text(
+        "Notifications off · this browser could not subscribe", timeout=30000
+    )
+    expect(page.locator("#push-toggle")).to_have_text("Turn on")
+    assert context.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"] == before
+    context.close()

@@ -1,0 +1,96 @@
+// What a supervisor decided about this device's movements, shown until the
+// person taps "Seen".  Pull brings the resolutions with the device's results
+// (db.applyPull keeps them as notices, in the pull's own transaction); this
+// module reads them again after every sync and shows each in plain words:
+// "Your count of 5 × SKU-1 at A-01-02 was accepted by supervisor: “…”".
+
+import { ago } from "./clock.js";
+import { h } from "./ui.js";
+
+const DONE = {
+  accept: "accepted",
+  accept_counted_now: "accepted as counted now",
+  edit: "corrected",
+  void: "voided: it does not count",
+  recount: "sent back: a recount is requested",
+  map: "mapped to the catalog",
+  reallocate: "settled: the extra units go back to the shelf",
+};
+
+const KIND = {
+  count: "count",
+  pick: "pick",
+  receive: "receipt",
+  putaway: "put-away",
+  transfer: "transfer",
+  pack: "pack",
+  ship: "shipment",
+  return: "return",
+  scrap: "scrap",
+  adjust: "adjustment",
+};
+
+export function describe(notice, catalog = null) {
+  const name = notice.item && catalog ? catalog.item(notice.item)?.name : null;
+  const item = notice.item ? `${notice.item}${name ? ` (${name})` : ""}` : null;
+  let what;
+  if (!notice.kind) what = `Your movement ${notice.movement.slice(0, 8)}…`;
+  else if (notice.kind === "count") what = `Your count of ${notice.qty} × ${item} at ${notice.to || notice.from}`;
+  else {
+    what = `Your ${KIND[notice.kind] || notice.kind} of ${notice.qty} × ${item}`;
+    if (notice.from) what += ` from ${notice.from}`;
+    if (notice.to) what += ` to ${notice.to}`;
+  }
+  if (notice.lot) what += `, lot ${notice.lot}`;
+  const done = DONE[notice.action] || notice.action;
+  return `${what} was ${done}${notice.by ? ` by ${notice.by}` : ""}.`;
+}
+
+export function attach({ el, db, sync, catalog, refocus = () => {} }) {
+  let shown = "";
+  let lastSync = undefined;
+
+  async function seen(ids) {
+    await db.markNoticesSeen(ids);
+    await load();
+    refocus();
+  }
+
+  function render(notices) {
+    el.hidden = notices.length === 0;
+    el.replaceChildren();
+    if (!notices.length) return;
+    el.append(h("h2", {}, notices.length === 1 ? "A supervisor decided" : `A supervisor decided (${notices.length})`));
+    for (const n of notices) {
+      el.append(
+        h("div", { class: "card notice", role: "status", dataset: { notice: n.id, action: n.action, movement: n.movement } },
+          h("p", { class: "notice-text" }, describe(n, catalog)),
+          n.reason ? h("p", { class: "notice-reason" }, `Reason: “${n.reason}”`) : null,
+          h("div", { class: "row" },
+            h("span", { class: "muted" }, n.at ? `${ago(n.at)}` : ""),
+            h("button", { type: "button", class: "secondary", "aria-label": `Seen: ${describe(n)}`, onclick: () => seen([n.id]) }, "Seen"),
+          ),
+        ),
+      );
+    }
+    if (notices.length > 1) {
+      el.append(h("button", { type: "button", class: "secondary block", onclick: () => seen(notices.map((n) => n.id)) }, "All seen"));
+    }
+  }
+
+  async function load() {
+    const notices = await db.unseenNotices();
+    const key = notices.map((n) => n.id).join(",");
+    if (key !== shown || !notices.length) render(notices);
+    shown = key;
+  }
+
+  // after each sync (the pull may have brought some), not on every change
+  sync.events.addEventListener("change", () => {
+    if (sync.state.syncing || sync.state.lastSyncAt === lastSync) return;
+    lastSync = sync.state.lastSyncAt;
+    load().catch((error) => console.error(error));
+  });
+  db.pruneNotices().catch(() => {});
+  return load();
+}
