@@ -304,6 +304,20 @@ def test_the_service_worker_shows_pushes_and_a_tap_opens_the_pick_list(
     expect(page.locator(".tabs a[data-screen='pick']")).to_have_attribute("aria-current", "page")
     (left,) = notifications(page, 1)
     assert left["tag"] == "shelfsync-pick_list-PL-902"  # the tapped one is closed
+
+    # conflicts pushes add up while their notification is on screen
+    def conflicts(codes: dict[str, int]) -> dict[str, Any]:
+        n = sum(codes.values())
+        return {"kind": "conflicts", "title": f"{n} new conflicts", "body": "…", "count": n,
+                "codes": codes, "url": "/console/conflicts"}  # fmt: skip
+
+    deliver(cdp, url, registration, conflicts({"COUNT_VARIANCE": 1}))
+    notifications(page, 2)
+    deliver(cdp, url, registration, conflicts({"UNKNOWN_ITEM": 2, "COUNT_VARIANCE": 1}))
+    shown, _ = notifications(page, 2, until=lambda shown: shown[0]["data"]["count"] == 4)
+    assert (shown["tag"], shown["title"], shown["body"]) == (
+        "shelfsync-conflicts", "4 new conflicts", "2 COUNT_VARIANCE, 2 UNKNOWN_ITEM",
+    )  # fmt: skip
     context.close()
 
 

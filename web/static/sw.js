@@ -5,7 +5,8 @@
 // - install: precache the shell (awaited); a failed fetch fails the install.
 // - activate: delete every other version's cache.
 // - navigations: network first, the cached shell when the network fails.
-// - static files: cache first.
+// - the shell's static files: cache first (others, such as the console's
+//   styles, are left to the network: the version does not cover them).
 // - /api/: never cached, never touched.
 // - a new worker waits until the page says the outbox is idle ("apply").
 // - Background Sync: an open page of the app syncs; with none open, the worker
@@ -64,9 +65,8 @@ self.addEventListener("fetch", (event) => {
     if (url.pathname === "/app") event.respondWith(shellPage(request));
     return;
   }
-  if (url.pathname.startsWith("/static/") || url.pathname === "/manifest.webmanifest") {
-    event.respondWith(cacheFirst(request));
-  }
+  // only the shell: other static files (the console's styles) are not versioned with it
+  if (url.pathname !== "/app" && SHELL.includes(url.pathname)) event.respondWith(cacheFirst(request));
 });
 
 async function shellPage(request) {
