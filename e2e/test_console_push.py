@@ -251,8 +251,13 @@ def test_offline_count_push_console_resolution_and_the_device_shows_it(
     device.wait_for_function("window.shelfsync && window.shelfsync.ready")
     expect(device.locator("#notices")).to_be_hidden()
     phone.set_offline(False)
+    device.evaluate("window.shelfsync.db.setMeta({cursor: null})")  # the next pull resets...
     sync_now(device)
-    expect(device.locator(".notice")).to_have_count(0)
+    assert device.evaluate("window.shelfsync.db.getMeta()")["cursor"] is not None
+    expect(device.locator(".notice")).to_have_count(0)  # ...and what was seen stays seen
+    (kept,) = device.evaluate("window.shelfsync.db.all('notices')")
+    assert (kept["movement"], kept["action"], kept["reason"]) == (sent["id"], "accept", reason)
+    assert kept["seen_at"]
 
     # the supervisor turns notifications off: gone on both sides
     console.goto(f"{url}/console")
@@ -337,4 +342,47 @@ def test_turning_on_without_a_push_service_says_so_and_saves_nothing(
     )
     expect(page.locator("#push-toggle")).to_have_text("Turn on")
     assert context.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"] == before
+    context.close()
+
+
+WORDS = [
+    ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "accept",
+      "by": "sue"}, "Your count of 4 × SKU-1 at A-01-02 was accepted by sue."),
+    ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "void",
+      "by": "sue"}, "Your count of 4 × SKU-1 at A-01-02 was voided by sue: it does not count."),
+    ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "recount",
+      "by": "sue"},
+     "Your count of 4 × SKU-1 at A-01-02 was sent back by sue: a recount is requested."),
+    ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "accept_counted_now"},
+     "Your count of 4 × SKU-1 at A-01-02 was accepted as counted now."),
+    ({"kind": "pick", "item": "SKU-2", "from": "B-01-01", "to": "TOTE-03", "qty": 9,
+      "action": "reallocate"},
+     "Your pick of 9 × SKU-2 from B-01-01 to TOTE-03 was settled: the extra units go back"
+     " to the shelf."),
+    ({"kind": "receive", "item": "NO-SUCH", "to": "DOCK-1", "qty": 1, "action": "map"},
+     "Your receipt of 1 × NO-SUCH to DOCK-1 was mapped to the catalog."),
+    ({"kind": "transfer", "item": "SKU-3", "from": "A-01-01", "to": "A-09-09", "qty": 2,
+      "lot": "L7", "action": "edit"},
+     "Your transfer of 2 × SKU-3 from A-01-01 to A-09-09, lot L7 was corrected."),
+    ({"kind": None, "movement": "0192f0aa-1111-7000-8000-000000000000", "action": "void"},
+     "Your movement 0192f0aa… was voided: it does not count."),
+    ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "split"},
+     "Your count of 4 × SKU-1 at A-01-02 was resolved (split)."),
+]  # fmt: skip
+
+
+def test_a_notice_says_what_was_decided_in_plain_words(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    context = signed_in("counter", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, live_server.url, "count")
+    said = page.evaluate(
+        """async (notices) => {
+          const { describe } = await import("/static/js/notices.js");
+          return notices.map((n) => describe({ movement: "m", ...n }));
+        }""",
+        [notice for notice, _ in WORDS],
+    )
+    assert said == [words for _, words in WORDS]
     context.close()

@@ -7,14 +7,15 @@
 import { ago } from "./clock.js";
 import { h } from "./ui.js";
 
+// what the supervisor did: the verb, then what it means for the person
 const DONE = {
-  accept: "accepted",
-  accept_counted_now: "accepted as counted now",
-  edit: "corrected",
-  void: "voided: it does not count",
-  recount: "sent back: a recount is requested",
-  map: "mapped to the catalog",
-  reallocate: "settled: the extra units go back to the shelf",
+  accept: ["was accepted", ""],
+  accept_counted_now: ["was accepted as counted now", ""],
+  edit: ["was corrected", ""],
+  void: ["was voided", ": it does not count"],
+  recount: ["was sent back", ": a recount is requested"],
+  map: ["was mapped to the catalog", ""],
+  reallocate: ["was settled", ": the extra units go back to the shelf"],
 };
 
 const KIND = {
@@ -42,8 +43,8 @@ export function describe(notice, catalog = null) {
     if (notice.to) what += ` to ${notice.to}`;
   }
   if (notice.lot) what += `, lot ${notice.lot}`;
-  const done = DONE[notice.action] || notice.action;
-  return `${what} was ${done}${notice.by ? ` by ${notice.by}` : ""}.`;
+  const [verb, after] = DONE[notice.action] || [`was resolved (${notice.action})`, ""];
+  return `${what} ${verb}${notice.by ? ` by ${notice.by}` : ""}${after}.`;
 }
 
 export function attach({ el, db, sync, catalog, refocus = () => {} }) {
