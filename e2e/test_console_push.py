@@ -366,6 +366,10 @@ WORDS = [
      "Your transfer of 2 × SKU-3 from A-01-01 to A-09-09, lot L7 was corrected."),
     ({"kind": None, "movement": "0192f0aa-1111-7000-8000-000000000000", "action": "void"},
      "Your movement 0192f0aa… was voided: it does not count."),
+    ({"kind": "pick", "item": "SKU-2", "from": "B-01-01", "qty": 1, "user": "ana",
+      "action": "accept"}, "ana's pick of 1 × SKU-2 from B-01-01 was accepted."),
+    ({"kind": "pick", "item": "SKU-2", "from": "B-01-01", "qty": 1, "user": "counter",
+      "action": "accept"}, "Your pick of 1 × SKU-2 from B-01-01 was accepted."),
     ({"kind": "count", "item": "SKU-1", "to": "A-01-02", "qty": 4, "action": "split"},
      "Your count of 4 × SKU-1 at A-01-02 was resolved (split)."),
 ]  # fmt: skip
@@ -380,7 +384,7 @@ def test_a_notice_says_what_was_decided_in_plain_words(
     said = page.evaluate(
         """async (notices) => {
           const { describe } = await import("/static/js/notices.js");
-          return notices.map((n) => describe({ movement: "m", ...n }));
+          return notices.map((n) => describe({ movement: "m", ...n }, null, "counter"));
         }""",
         [notice for notice, _ in WORDS],
     )

@@ -87,7 +87,7 @@ async function boot() {
     }),
   );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });
-  const noticesShown = notices.attach({ el: document.getElementById("notices"), db, sync, catalog, refocus: () => scanner.refocus() });
+  const noticesShown = notices.attach({ el: document.getElementById("notices"), db, sync, catalog, user, refocus: () => scanner.refocus() });
   wireCamera(scanner);
   await loaded;
   await noticesShown;

@@ -367,6 +367,7 @@ async function addNotice(store, result, resolution, entry) {
     at: resolution.at || null,
     conflict: resolution.conflict || null,
     kind: m.kind || null,
+    user: m.user || null,
     item: m.item || null,
     lot: m.lot || null,
     from: m.from || null,

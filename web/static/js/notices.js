@@ -31,14 +31,17 @@ const KIND = {
   adjust: "adjustment",
 };
 
-export function describe(notice, catalog = null) {
+// `user` is the person logged in: someone else's work on a shared device is
+// named as theirs ("ana's count of …"), not "your".
+export function describe(notice, catalog = null, user = null) {
   const name = notice.item && catalog ? catalog.item(notice.item)?.name : null;
   const item = notice.item ? `${notice.item}${name ? ` (${name})` : ""}` : null;
+  const whose = notice.user && user && notice.user !== user ? `${notice.user}'s` : "Your";
   let what;
-  if (!notice.kind) what = `Your movement ${notice.movement.slice(0, 8)}…`;
-  else if (notice.kind === "count") what = `Your count of ${notice.qty} × ${item} at ${notice.to || notice.from}`;
+  if (!notice.kind) what = `${whose} movement ${notice.movement.slice(0, 8)}…`;
+  else if (notice.kind === "count") what = `${whose} count of ${notice.qty} × ${item} at ${notice.to || notice.from}`;
   else {
-    what = `Your ${KIND[notice.kind] || notice.kind} of ${notice.qty} × ${item}`;
+    what = `${whose} ${KIND[notice.kind] || notice.kind} of ${notice.qty} × ${item}`;
     if (notice.from) what += ` from ${notice.from}`;
     if (notice.to) what += ` to ${notice.to}`;
   }
@@ -47,7 +50,7 @@ export function describe(notice, catalog = null) {
   return `${what} ${verb}${notice.by ? ` by ${notice.by}` : ""}${after}.`;
 }
 
-export function attach({ el, db, sync, catalog, refocus = () => {} }) {
+export function attach({ el, db, sync, catalog, user = null, refocus = () => {} }) {
   let shown = "";
   let lastSync = undefined;
 
@@ -65,11 +68,11 @@ export function attach({ el, db, sync, catalog, refocus = () => {} }) {
     for (const n of notices) {
       el.append(
         h("div", { class: "card notice", role: "status", dataset: { notice: n.id, action: n.action, movement: n.movement } },
-          h("p", { class: "notice-text" }, describe(n, catalog)),
+          h("p", { class: "notice-text" }, describe(n, catalog, user)),
           n.reason ? h("p", { class: "notice-reason" }, `Reason: “${n.reason}”`) : null,
           h("div", { class: "row" },
             h("span", { class: "muted" }, n.at ? `${ago(n.at)}` : ""),
-            h("button", { type: "button", class: "secondary", "aria-label": `Seen: ${describe(n)}`, onclick: () => seen([n.id]) }, "Seen"),
+            h("button", { type: "button", class: "secondary", "aria-label": `Seen: ${describe(n, null, user)}`, onclick: () => seen([n.id]) }, "Seen"),
           ),
         ),
       );
