@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -177,6 +178,7 @@ def test_offline_count_push_console_resolution_and_the_device_shows_it(
     assert [s["endpoint"] for s in listed] == [tablet.endpoint]
     console.reload()  # the state is read again from both sides
     expect(console.locator("#push-state")).to_have_text("Notifications on")
+    console.screenshot(path=str(screenshots / "console-notifications-on.png"))
 
     # a counter counts a bin offline, far below the book
     phone: BrowserContext = browser.new_context(viewport=PHONE)
@@ -342,6 +344,30 @@ def test_turning_on_without_a_push_service_says_so_and_saves_nothing(
     )
     expect(page.locator("#push-toggle")).to_have_text("Turn on")
     assert context.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"] == before
+    context.close()
+
+
+def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
+    browser: Any, live_server: LiveServer
+) -> None:
+    url = live_server.url
+    sub = BrowserSubscription("http://127.0.0.1:9/push/shared-tablet")
+    context: BrowserContext = browser.new_context()
+    context.grant_permissions(["notifications"], origin=url)
+    context.add_init_script(STAND_IN % json.dumps(sub.as_json()))
+    page = context.new_page()
+    login(page, url, "supervisor")
+    page.goto(f"{url}/console")
+    page.locator("#push-toggle").click()
+    expect(page.locator("#push-state")).to_have_text("Notifications on")
+    page.get_by_role("button", name="Log out").click()  # and the admin logs in on it
+    page.wait_for_url(re.compile(r"/login"))
+    login(page, url, "admin")
+    page.goto(f"{url}/console")
+    expect(page.locator("#push-state")).to_have_text("Notifications off")
+    assert page.evaluate("localStorage.getItem('e2e-push-subscription')") is None
+    admin = context.request.get(f"{url}/api/push/subscriptions").json()
+    assert (admin["username"], admin["subscriptions"]) == ("admin", [])
     context.close()
 
 

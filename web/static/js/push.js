@@ -3,8 +3,9 @@
 // (forget it on the server and in the browser), and show which it is.
 //
 // "On" means both sides agree: the browser holds a subscription and the
-// server keeps it for the person logged in.  A subscription the server keeps
-// for someone else (another person used this browser) shows as off here.
+// server keeps it for the person logged in.  A subscription the server does
+// not keep for this person (another person used this browser before) is
+// dropped from the browser, so their notifications stop showing here.
 // Used by the floor app and the console (any page with the #push-toggle and
 // #push-state elements); the service worker shows what arrives (sw.js).
 
@@ -61,8 +62,11 @@ function explain(error) {
   return error.message || String(error);
 }
 
+let generation = 0; // only the latest refresh applies what it read
+
 // Read both sides again: the browser's subscription and the server's list.
 export async function refresh() {
+  const mine = ++generation;
   state.supported = supported();
   if (!state.supported) {
     changed();
@@ -76,13 +80,22 @@ export async function refresh() {
       state.on = false;
       state.checked = true;
     } else {
+      let listed = null;
       try {
-        const { subscriptions } = await api.pushSubscriptions();
-        state.on = subscriptions.some((s) => s.endpoint === subscription.endpoint);
-        state.checked = true;
+        listed = (await api.pushSubscriptions()).subscriptions;
       } catch (_) {
-        state.on = true; // offline: what the browser holds
+        /* offline: what the browser holds, below */
+      }
+      if (mine !== generation || state.busy) return state; // a newer read, or turning on/off
+      if (!listed) {
+        state.on = true;
         state.checked = false;
+      } else {
+        state.on = listed.some((s) => s.endpoint === subscription.endpoint);
+        state.checked = true;
+        // another person's (a shared device) or forgotten by the server: their
+        // notices must not show here; the server drops it when a push finds it gone
+        if (!state.on) await subscription.unsubscribe();
       }
     }
   } catch (error) {
