@@ -184,6 +184,7 @@ export function attach({ button, line }) {
     button.hidden = !state.supported || state.permission === "denied";
     button.disabled = state.busy;
     button.textContent = state.on ? "Turn off" : "Turn on";
+    button.setAttribute("aria-label", state.on ? "Turn notifications off" : "Turn notifications on");
   };
   events.addEventListener("change", render);
   button.addEventListener("click", () => (state.on ? disable() : enable()));
