@@ -30,7 +30,16 @@ import pytest
 from console.pushreceiver import BrowserSubscription, Receiver, start_receiver
 from liveserver import ROOT, cli, free_port, server_env, start_server
 from playwright.sync_api import BrowserContext, CDPSession, Page, expect
-from pwa_helpers import PHONE, login, open_app, scan, stocked_items, sync_now, wait_synced
+from pwa_helpers import (
+    PHONE,
+    login,
+    make_pick_list,
+    open_app,
+    scan,
+    stocked_items,
+    sync_now,
+    wait_synced,
+)
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -270,6 +279,51 @@ def test_offline_count_push_console_resolution_and_the_device_shows_it(
     assert sup.request.get(f"{url}/api/push/subscriptions").json()["subscriptions"] == []
     phone.close()
     sup.close()
+
+
+def test_a_picker_turns_notifications_on_in_the_app_and_is_told_of_a_list(
+    browser: Any, push_server: PushServer, receiver: Receiver
+) -> None:
+    url = push_server.url
+    handheld = BrowserSubscription(f"{receiver.base}/push/picker-handheld")
+    context: BrowserContext = browser.new_context(viewport=PHONE)
+    context.grant_permissions(["notifications"], origin=url)
+    context.add_init_script(STAND_IN % json.dumps(handheld.as_json()))
+    page = context.new_page()
+    login(page, url, "picker")
+    open_app(page, url, "count")
+    expect(page.locator("#push-state")).to_have_text("Notifications off")
+    page.get_by_role("button", name="Turn notifications on").click()
+    expect(page.locator("#push-state")).to_have_text("Notifications on")
+
+    sup: BrowserContext = browser.new_context()
+    login(sup.new_page(), url, "supervisor")
+    listed = make_pick_list(sup.request, url, stocked_items(push_server.db, 1, skip=40))
+    number = listed["number"]
+    path = "/push/picker-handheld"
+    deadline = time.monotonic() + 30
+    while not pushes_to(receiver, handheld, path) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    (payload,) = pushes_to(receiver, handheld, path)
+    assert (payload["kind"], payload["list"], payload["url"]) == ("pick_list", number, "/app#pick")
+    assert payload["title"] == f"Pick list {number} is yours"
+
+    cdp = context.new_cdp_session(page)
+    deliver(cdp, url, registration_id(cdp, page, f"{url}/"), payload)
+    (shown,) = notifications(page, 1)
+    assert (shown["title"], shown["tag"]) == (payload["title"], f"shelfsync-pick_list-{number}")
+    (worker,) = context.service_workers
+    worker.evaluate(
+        """async () => {
+          const [n] = await self.registration.getNotifications();
+          self.dispatchEvent(new NotificationEvent("notificationclick", {notification: n}));
+        }"""
+    )
+    page.wait_for_function("location.hash === '#pick'")
+    sync_now(page)
+    expect(page.locator(f"[data-list='{number}']")).to_be_visible()
+    sup.close()
+    context.close()
 
 
 def test_the_service_worker_shows_pushes_and_a_tap_opens_the_pick_list(
