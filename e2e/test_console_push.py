@@ -5,7 +5,11 @@ who turned notifications on in the console, gets a push (at a receiver on
 127.0.0.1, decrypted, payload checked; the same payload delivered to the
 supervisor's service worker shows a notification) → resolves it through the
 console's pages → the phone shows the resolution after its next pull, until
-the counter has seen it.
+the counter has seen it.  Also: a picker turns notifications on in the app and
+is told of a list given them; the service worker's notifications (tags that
+replace, conflicts that add up, only this server's pages) and what a tap
+opens; a browser that cannot subscribe; someone else's subscription on a
+shared browser; the words of each kind of notice.
 
 Chromium here reaches no push service, so ``pushManager.subscribe`` cannot
 succeed: in the supervisor's pages it is replaced by a stand-in that answers
