@@ -24,6 +24,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import sqlite3
 import subprocess
 import time
 from collections.abc import Callable, Iterator
@@ -90,6 +91,7 @@ def push_server(live_server: LiveServer, tmp_path: Path) -> Iterator[PushServer]
     process = start_server(db, port, tmp_path / "push.log",
                            {"SHELFSYNC_PUSH_INTERVAL_SECONDS": "1"})  # fmt: skip
     try:
+        caught_up(db)
         yield PushServer(f"http://127.0.0.1:{port}", db)
     finally:
         process.terminate()
@@ -98,6 +100,25 @@ def push_server(live_server: LiveServer, tmp_path: Path) -> Iterator[PushServer]
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+def caught_up(db: Path) -> None:
+    """Until the server's sender has been through the conflicts the copy came with
+    (its first round), so what it pushes next is what the test made."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+        try:
+            newest = conn.execute("SELECT coalesce(max(id), 0) FROM conflicts").fetchone()[0]
+            seen = conn.execute(
+                "SELECT value FROM meta WHERE key = 'push_conflicts_seen'"
+            ).fetchone()
+        finally:
+            conn.close()
+        if seen is not None and int(seen[0]) >= newest:
+            return
+        time.sleep(0.2)
+    raise AssertionError("the server's push sender did not run")
 
 
 @pytest.fixture
