@@ -437,6 +437,14 @@ def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
     page = context.new_page()
     login(page, url, "supervisor")
     page.goto(f"{url}/console")
+    expect(page.locator("#push-state")).to_have_text("Notifications off")
+    context.set_offline(True)  # no server to tell: stays off, and says why
+    page.locator("#push-toggle").click()
+    expect(page.locator("#push-state")).to_have_text(
+        "Notifications off · no connection to the server"
+    )
+    assert page.evaluate("localStorage.getItem('e2e-push-subscription')") is None
+    context.set_offline(False)
     page.locator("#push-toggle").click()
     expect(page.locator("#push-state")).to_have_text("Notifications on")
     page.get_by_role("button", name="Log out").click()  # and the admin logs in on it

@@ -147,7 +147,12 @@ export function enable() {
         throw new Error(`this browser could not subscribe: ${error.message}`);
       }
     }
-    await api.savePushSubscription(subscription.toJSON());
+    try {
+      await api.savePushSubscription(subscription.toJSON());
+    } catch (error) {
+      await subscription.unsubscribe().catch(() => {}); // both sides agree: off
+      throw error;
+    }
   });
 }
 
@@ -163,7 +168,7 @@ export function disable() {
       problem = error; // the browser's side still goes: the server drops it when a push finds it gone
     }
     await subscription.unsubscribe();
-    if (problem) throw new Error(`off on this device; the server was not told (${explain(problem)})`);
+    if (problem) throw new Error(`the server was not told (${explain(problem)}); it forgets this browser at its next push`);
   });
 }
 
