@@ -426,6 +426,17 @@ def test_turning_on_without_a_push_service_says_so_and_saves_nothing(
     context.close()
 
 
+def subscribed(db: Path, endpoint: str) -> list[str]:
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        rows = conn.execute(
+            "SELECT username FROM push_subscriptions WHERE endpoint = ?", (endpoint,)
+        ).fetchall()
+    finally:
+        conn.close()
+    return [r[0] for r in rows]
+
+
 def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
     browser: Any, live_server: LiveServer
 ) -> None:
@@ -447,8 +458,10 @@ def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
     context.set_offline(False)
     page.locator("#push-toggle").click()
     expect(page.locator("#push-state")).to_have_text("Notifications on")
+    assert subscribed(live_server.db, sub.endpoint) == ["supervisor"]
     page.get_by_role("button", name="Log out").click()  # and the admin logs in on it
     page.wait_for_url(re.compile(r"/login"))
+    assert subscribed(live_server.db, sub.endpoint) == []  # logging out forgot it
     login(page, url, "admin")
     page.goto(f"{url}/console")
     expect(page.locator("#push-state")).to_have_text("Notifications off")

@@ -2,6 +2,9 @@
 
 Any logged-in person may subscribe; what reaches them depends on their role
 (supervisors: conflicts and silent devices; pickers: pick lists given them).
+The session remembers the endpoint it subscribed, and logging out forgets it
+(``forget_session_subscription``): the next person on a shared handheld does
+not get the last one's notifications.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from server.vapid_keys import vapid_public_key
 from sync.errors import InvalidRequest, NotFound
 from sync.notices import delete_subscription, save_subscription, user_subscriptions
 
-__all__ = ["routes"]
+__all__ = ["routes", "forget_session_subscription"]
 
 
 @allow(*ANY_ROLE)
@@ -33,6 +36,7 @@ async def subscribe_view(request: Request) -> Response:
     subscription_id = await request.app.state.store.awrite(
         save_subscription, request.state.user.username, body
     )
+    request.session["push_endpoint"] = body["endpoint"]
     return json_response(
         {"id": subscription_id, "username": request.state.user.username}, status_code=201
     )
@@ -42,7 +46,13 @@ async def subscribe_view(request: Request) -> Response:
 async def subscriptions_view(request: Request) -> Response:
     username = request.state.user.username
     rows = await request.app.state.store.aread(user_subscriptions, username)
-    return json_response({"username": username, "subscriptions": rows})
+    return json_response(
+        {
+            "username": username,
+            "subscriptions": rows,
+            "session_endpoint": request.session.get("push_endpoint"),
+        }
+    )
 
 
 @allow(*ANY_ROLE)
@@ -52,7 +62,18 @@ async def unsubscribe_view(request: Request) -> Response:
     if not isinstance(endpoint, str):
         raise InvalidRequest("endpoint: the subscription's endpoint")
     await request.app.state.store.awrite(delete_subscription, endpoint, request.state.user.username)
+    if request.session.get("push_endpoint") == endpoint:
+        del request.session["push_endpoint"]
     return json_response({"deleted": endpoint})
+
+
+async def forget_session_subscription(request: Request) -> None:
+    """At log out: delete the subscription this session made, if any."""
+    endpoint = request.session.get("push_endpoint")
+    if isinstance(endpoint, str):
+        await request.app.state.store.awrite(
+            delete_subscription, endpoint, request.state.user.username
+        )
 
 
 routes = [

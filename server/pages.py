@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
+from server.api_push import forget_session_subscription
 from server.auth import (
     ANY_ROLE,
     allow,
@@ -74,6 +75,7 @@ async def login_view(request: Request) -> Response:
 async def logout_view(request: Request) -> Response:
     form = await request.form()
     check_csrf(request, form.get("csrf"))
+    await forget_session_subscription(request)
     end_session(request)
     return RedirectResponse("/login", status_code=303)
 

@@ -224,3 +224,33 @@ def test_each_person_sees_and_deletes_only_their_own_subscriptions(
     deleted = client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
     assert deleted.is_success
     assert client.get("/api/push/subscriptions").json()["subscriptions"] == []
+
+
+def _logout(client: TestClient) -> None:
+    page = client.get("/")
+    csrf = page.text.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    assert client.post("/logout", data={"csrf": csrf}, follow_redirects=False).status_code == 303
+
+
+def test_logging_out_forgets_the_subscription_that_session_made(
+    client: TestClient,
+    make_user: Callable[..., User],
+    login: Callable[..., None],
+    receiver: Receiver,
+) -> None:
+    make_user("picker", "pia")
+    login("pia")
+    handheld = _subscribe(client, receiver, "handheld")
+    assert client.get("/api/push/subscriptions").json()["session_endpoint"] == handheld.endpoint
+    client.cookies.clear()  # another browser of pia's, which did not subscribe, logs out
+    login("pia")
+    assert client.get("/api/push/subscriptions").json()["session_endpoint"] is None
+    _logout(client)
+    login("pia")
+    listed = client.get("/api/push/subscriptions").json()["subscriptions"]
+    assert [s["endpoint"] for s in listed] == [handheld.endpoint]
+    # this session learns it (as the app does when it finds the browser subscribed)...
+    assert client.post("/api/push/subscriptions", json=handheld.as_json()).status_code == 201
+    _logout(client)  # ...so logging out here forgets it
+    login("pia")
+    assert client.get("/api/push/subscriptions").json()["subscriptions"] == []

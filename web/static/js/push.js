@@ -81,8 +81,10 @@ export async function refresh() {
       state.checked = true;
     } else {
       let listed = null;
+      let answer = null;
       try {
-        listed = (await api.pushSubscriptions()).subscriptions;
+        answer = await api.pushSubscriptions();
+        listed = answer.subscriptions;
       } catch (_) {
         /* offline: what the browser holds, below */
       }
@@ -96,6 +98,10 @@ export async function refresh() {
         // another person's (a shared device) or forgotten by the server: their
         // notices must not show here; the server drops it when a push finds it gone
         if (!state.on) await subscription.unsubscribe();
+        // a new session (logged in again) learns it, so logging out forgets it
+        else if (answer.session_endpoint !== subscription.endpoint) {
+          await api.savePushSubscription(subscription.toJSON()).catch(() => {});
+        }
       }
     }
   } catch (error) {
