@@ -27,7 +27,9 @@ import re
 import sqlite3
 import subprocess
 import time
+import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -469,6 +471,119 @@ def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
     admin = context.request.get(f"{url}/api/push/subscriptions").json()
     assert (admin["username"], admin["subscriptions"]) == ("admin", [])
     context.close()
+
+
+# The floor app's storage as it was before notices (version 1), with one device.
+STORAGE_V1 = """
+async ({ meta, sent }) => {
+  const db = await new Promise((resolve, reject) => {
+    const request = indexedDB.open("shelfsync", 1);
+    request.onupgradeneeded = () => {
+      const d = request.result;
+      d.createObjectStore("meta", { keyPath: "key" });
+      const outbox = d.createObjectStore("outbox", { keyPath: "id" });
+      outbox.createIndex("seq", "seq");
+      outbox.createIndex("task", "task");
+      const s = d.createObjectStore("sent", { keyPath: "id" });
+      s.createIndex("seq", "seq");
+      s.createIndex("task", "task");
+      s.createIndex("acked_at", "acked_at");
+      d.createObjectStore("items", { keyPath: "sku" });
+      d.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
+      d.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
+      d.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
+      const stock = d.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
+      stock.createIndex("item", "item");
+      stock.createIndex("location", "location");
+      d.createObjectStore("tasks", { keyPath: "id" });
+      d.createObjectStore("drafts", { keyPath: "id" });
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  await new Promise((resolve, reject) => {
+    const tx = db.transaction(["meta", "sent"], "readwrite");
+    for (const [key, value] of Object.entries(meta)) tx.objectStore("meta").put({ key, value });
+    tx.objectStore("sent").put(sent);
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+}
+"""
+
+
+def test_resolutions_from_before_the_upgrade_are_not_news(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    """A device that upgrades from the app before notices is not shown every
+    resolution of the last 30 days; one made after the upgrade is shown."""
+    url = live_server.url
+    (item,) = stocked_items(live_server.db, 1, skip=60)
+    sup = signed_in("supervisor")
+    api = sup.request
+    context = signed_in("counter", viewport=PHONE)
+    device = context.request.post(
+        f"{url}/api/devices",
+        data={"name": "old-app", "username": "counter", "password": "counter-demo"},
+    ).json()
+    auth = {"Authorization": f"Bearer {device['token']}"}
+
+    def pull(cursor: int | None) -> Any:
+        body = {"protocol": 1, "device_id": device["device_id"], "cursor": cursor, "limit": 5000}
+        answer = context.request.post(f"{url}/api/sync/pull", data=body, headers=auth)
+        assert answer.ok, answer.text()
+        return answer.json()
+
+    pulled = pull(None)
+    while pulled["more"]:
+        pulled = pull(pulled["cursor"])
+
+    def held_count(seq: int, action: str) -> dict[str, Any]:
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        count = {"id": str(uuid.uuid4()), "seq": seq, "kind": "count", "user": "counter",
+                 "recorded_at": now, "basis": pulled["cursor"], "item": item["sku"],
+                 "to": item["bin"], "qty": 0}  # fmt: skip
+        body = {"protocol": 1, "device_id": device["device_id"], "epoch": device["epoch"],
+                "device_time": now, "movements": [count]}  # fmt: skip
+        pushed = context.request.post(f"{url}/api/sync/push", data=body, headers=auth).json()
+        assert pushed["results"][0]["outcome"] == "held", pushed
+        conflicts = api.get(f"{url}/api/conflicts", params={"item": item["sku"]}).json()
+        (conflict,) = [c for c in conflicts["conflicts"] if c["movement"] == count["id"]]
+        done = api.post(f"{url}/api/conflicts/{conflict['id']}/resolve",
+                        data={"action": action, "reason": f"{action} e2e"})  # fmt: skip
+        assert done.status == 201, done.text()
+        return count
+
+    old = held_count(1, "void")  # resolved while the device ran the old app...
+    time.sleep(6)  # ...longer ago than the clocks' margin (5 s) when it upgrades
+    page = context.new_page()
+    page.goto(f"{url}/")
+    page.evaluate(
+        STORAGE_V1,
+        {
+            "meta": {"device_id": device["device_id"], "token": device["token"],
+                     "epoch": device["epoch"], "username": "counter", "cursor": pulled["cursor"],
+                     "device_last_seq": 1, "next_seq": 2, "next_n": 2},
+            "sent": {"id": old["id"], "seq": 1, "n": 1, "task": None, "at": old["recorded_at"],
+                     "movement": old, "device": device["device_id"], "acked_at": old["recorded_at"],
+                     "outcome": "held", "replayed": False, "code": "COUNT_VARIANCE",
+                     "server_seq": None, "message": None},
+        },
+    )  # fmt: skip
+    open_app(page, url, "count")  # upgrades the storage, then pulls the resolution
+    assert page.evaluate(f"window.shelfsync.db.get('sent', '{old['id']}')")["outcome"] == "voided"
+    assert page.evaluate("window.shelfsync.db.all('notices')") == []
+    expect(page.locator(".notice")).to_have_count(0)
+
+    new = held_count(2, "accept")  # decided after the upgrade: news
+    sync_now(page)
+    notice = page.locator(f".notice[data-movement='{new['id']}']")
+    expect(notice).to_be_visible()
+    expect(notice.locator(".notice-reason")).to_have_text("Reason: “accept e2e”")
+    expect(page.locator(".notice")).to_have_count(1)
+    context.close()
+    sup.close()
 
 
 WORDS = [

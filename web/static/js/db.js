@@ -48,7 +48,18 @@ function upgrade(db, oldVersion, tx) {
     // scratch (the copy is cleared and sent again; the outbox is untouched)
     if (oldVersion >= 1) tx.objectStore("meta").put({ key: "cursor", value: null });
   }
-  if (oldVersion < 3) db.createObjectStore("notices", { keyPath: "id" });
+  if (oldVersion < 3) {
+    db.createObjectStore("notices", { keyPath: "id" });
+    // only resolutions made from now on are news (a pull with reset sends every
+    // result again, with resolutions seen long ago): the server's time now, as
+    // well as the device knows it, less a few seconds for the clocks' error
+    const meta = tx.objectStore("meta");
+    const offset = meta.get("clock_offset_ms");
+    offset.onsuccess = () => {
+      const at = Date.now() + ((offset.result && offset.result.value) || 0) - 5000;
+      meta.put({ key: "notices_since", value: new Date(at).toISOString() });
+    };
+  }
 }
 
 export function open() {
@@ -254,10 +265,11 @@ export function applyPull(page, reset) {
       if (rma.status === "received") s.rmas.delete(rma.number);
       else s.rmas.put(rma);
     }
+    const since = (await done(s.meta.get("notices_since")))?.value || null;
     for (const result of c.results || []) {
       const entry = await done(s.sent.get(result.id));
       if (entry) s.sent.put({ ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null });
-      for (const resolution of result.resolutions || []) await addNotice(s.notices, result, resolution, entry);
+      for (const resolution of result.resolutions || []) await addNotice(s.notices, result, resolution, entry, since);
     }
     s.meta.put({ key: "cursor", value: page.cursor });
     s.meta.put({ key: "epoch", value: page.epoch });
@@ -352,9 +364,11 @@ function write(s, movements, { seq, n }, draft, deleteId) {
 
 // Kept with the movement as the device recorded it (the sent log is pruned).
 // A notice already there is left alone, so a pull with reset, which sends every
-// result again, does not bring back what the person has seen.
-async function addNotice(store, result, resolution, entry) {
+// result again, does not bring back what the person has seen; nor one older
+// than the notices store on this device, or than 30 days (seen ones are pruned).
+async function addNotice(store, result, resolution, entry, since) {
   if (!resolution.id || (await done(store.get(resolution.id)))) return;
+  if (resolution.at && since && Date.parse(resolution.at) < Date.parse(since)) return;
   if (resolution.at && Date.parse(resolution.at) < Date.now() - SENT_KEEP_DAYS * 86400e3) return;
   const m = entry ? entry.movement : {};
   store.put({
