@@ -40,7 +40,8 @@ function within(promise, ms, message) {
 
 async function registration() {
   const existing = await navigator.serviceWorker.getRegistration("/");
-  if (!existing) await navigator.serviceWorker.register("/sw.js", { scope: "/" });
+  // a page outside the app (the console) registers the app's worker as update.js does
+  if (!existing) await navigator.serviceWorker.register("/sw.js", { scope: "/", type: "module", updateViaCache: "none" });
   return within(navigator.serviceWorker.ready, READY_MS, "the app's service worker is not running yet");
 }
 
