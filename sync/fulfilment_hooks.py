@@ -6,8 +6,11 @@ fact, so nothing here refuses one; what a supervisor must see comes back as
 conflicts:
 
 - a pick that names a line records where its units now wait (``line_staged``);
-- a pack or ship that names a line counts against it: packing more than was
-  picked, or shipping more than was packed, is ``OVERSHIP``;
+- a pack or ship that names a line counts against it (``line_packed`` keeps
+  where packed units wait): packing more than was picked, or shipping more
+  than was packed, is ``OVERSHIP``; then the order moves on by the same rule
+  as at the packing station (``order_progress``), attributed to the
+  movement's user;
 - every return is recorded in ``return_receipts``; one without an RMA, for
   an item the RMA does not list, or beyond what it authorised is
   ``RETURN_UNEXPECTED``.
@@ -23,6 +26,7 @@ from dataclasses import dataclass
 
 from .clock import iso_now
 from .movement import Ref
+from .order_progress import pack_progress, ship_progress
 
 __all__ = ["HOOKED_KINDS", "LineMove", "after_posting"]
 
@@ -41,6 +45,7 @@ class LineMove:
     units: int
     seq: int  # the movement's server_seq
     condition: str | None
+    user: str = ""  # who did it (the order's event names them)
 
 
 def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, str]]:
@@ -51,43 +56,56 @@ def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, s
     line = _line(conn, ref) if ref else None
     if line is None or line[1] != move.item_id:
         return []
-    line_id = line[0]
+    line_id, order_id = line[0], line[2]
     if move.kind == "pick":
         _stage(conn, line_id, move.dst_id, move.lot, move.units)
         return []
     if move.kind == "pack":
         _stage(conn, line_id, move.src_id, move.lot, -move.units)
+        _stage(conn, line_id, move.dst_id, move.lot, move.units, "line_packed")
         packed = conn.execute(
             "UPDATE order_lines SET packed = packed + ? WHERE id = ? RETURNING packed, picked",
             (move.units, line_id),
         ).fetchone()
         if packed[0] > packed[1]:
             return [("OVERSHIP", f"{ref}: {packed[0]} packed of {packed[1]} picked")]
+        pack_progress(conn, order_id, by_user=move.user, seq=move.seq)
         return []
+    _stage(conn, line_id, move.src_id, move.lot, -move.units, "line_packed")
     shipped = conn.execute(
         "UPDATE order_lines SET shipped = shipped + ? WHERE id = ? RETURNING shipped, packed",
         (move.units, line_id),
     ).fetchone()
     if shipped[0] > shipped[1]:
         return [("OVERSHIP", f"{ref}: {shipped[0]} shipped of {shipped[1]} packed")]
+    ship_progress(conn, order_id, by_user=move.user, seq=move.seq)
     return []
 
 
-def _line(conn: sqlite3.Connection, ref: str) -> tuple[int, int] | None:
+def _line(conn: sqlite3.Connection, ref: str) -> tuple[int, int, int] | None:
+    """(line id, item id, order id) of ``SO-55/3``."""
     number, _, line_no = ref.rpartition("/")
     if not number or not line_no.isdigit():
         return None
     row = conn.execute(
-        "SELECT ol.id, ol.item_id FROM order_lines ol JOIN orders o ON o.id = ol.order_id"
+        "SELECT ol.id, ol.item_id, ol.order_id FROM order_lines ol"
+        " JOIN orders o ON o.id = ol.order_id"
         " WHERE o.number = ? AND ol.line_no = ?",
         (number, int(line_no)),
     ).fetchone()
-    return None if row is None else (row[0], row[1])
+    return None if row is None else (row[0], row[1], row[2])
 
 
-def _stage(conn: sqlite3.Connection, line_id: int, location_id: int, lot: str, qty: int) -> None:
+def _stage(
+    conn: sqlite3.Connection,
+    line_id: int,
+    location_id: int,
+    lot: str,
+    qty: int,
+    table: str = "line_staged",
+) -> None:
     conn.execute(
-        "INSERT INTO line_staged(order_line_id, location_id, lot, qty) VALUES (?, ?, ?, ?)"
+        f"INSERT INTO {table}(order_line_id, location_id, lot, qty) VALUES (?, ?, ?, ?)"
         " ON CONFLICT(order_line_id, location_id, lot) DO UPDATE SET qty = qty + excluded.qty",
         (line_id, location_id, lot, qty),
     )

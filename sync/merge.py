@@ -325,7 +325,7 @@ class Merger:
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in HOOKED_KINDS and (line_ref or m.kind == "return"):
             line_move = LineMove(m.kind, m.ref, item.id, item.sku, src.id, dst.id, lot, units,
-                                 pos.server_seq, m.condition)  # fmt: skip
+                                 pos.server_seq, m.condition, m.user or "")  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in DISPOSITION_KINDS and m.ref is not None and m.ref.rma:

@@ -28,6 +28,7 @@ from .errors import Conflict, InvalidRequest, NotFound, ShelfsyncError
 from .kinds import ORDER_TRANSITIONS, PAYMENT_STATUSES
 from .meta import next_server_seq
 from .putback import cancel_open_tasks, make_putbacks
+from .unpack import refuse_shipped, unpack_cartons
 
 __all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "create_orders",
            "create_order_in", "get_order", "cancel_order", "set_status", "allocate_backorders",
@@ -180,13 +181,14 @@ def _move(
     after: str,
     by_user: str,
     note: str | None = None,
+    seq: int | None = None,
 ) -> None:
     if after not in ORDER_TRANSITIONS[before]:
         allowed = ", ".join(ORDER_TRANSITIONS[before]) or "nothing"
         raise Conflict(f"an order that is {before} cannot become {after} (only: {allowed})")
     conn.execute(
         "UPDATE orders SET status = ?, server_seq = ? WHERE id = ?",
-        (after, next_server_seq(conn), order_id),
+        (after, next_server_seq(conn) if seq is None else seq, order_id),
     )
     _event(conn, order_id, before, after, by_user, note)
 
@@ -198,10 +200,16 @@ def _find(conn: sqlite3.Connection, number: str) -> sqlite3.Row:
     return row
 
 
-def set_status(conn: sqlite3.Connection, number: str, status: str, *, by_user: str) -> None:
-    """Move an order along its lifecycle (inside the caller's write transaction)."""
+def set_status(
+    conn: sqlite3.Connection, number: str, status: str, *, by_user: str, seq: int | None = None
+) -> None:
+    """Move an order along its lifecycle (inside the caller's write transaction).
+
+    ``seq``: the change's server_seq when the caller already has one (the
+    merge, whose Poster hands them out); else a new one is taken.
+    """
     row = _find(conn, number)
-    _move(conn, row["id"], row["status"], status, by_user)
+    _move(conn, row["id"], row["status"], status, by_user, seq=seq)
 
 
 def cancel_order(
@@ -210,20 +218,22 @@ def cancel_order(
     """Cancel an order, releasing what it reserved.
 
     Its pick tasks not yet picked are cancelled (pull tells the pickers);
-    whatever was already picked gets put-back tasks to its bins.
+    whatever was already picked gets put-back tasks to its bins, from where
+    the units wait: a tote, or a packing station (its cartons are opened back
+    up).  Once anything has shipped it is too late.
     """
     if not reason.strip():
         raise InvalidRequest("reason: say why the order is cancelled")
     with write_transaction(conn):
         row = _find(conn, number)
-        if row["status"] == "packed":
-            raise Conflict(f"{number} is packed: unpack it before cancelling")
+        refuse_shipped(conn, row["id"], number, row["status"])
         _move(conn, row["id"], row["status"], "cancelled", by_user, reason)
         release(conn, row["id"], "order cancelled")
         seq = next_server_seq(conn)
         cancel_open_tasks(conn, row["id"], seq)
-        if row["status"] in ("picking", "picked"):
-            make_putbacks(conn, row["id"], seq)
+        # nothing to do for an order never picked; a backordered one may have been
+        unpack_cartons(conn, row["id"], by_user=by_user, seq=seq)
+        make_putbacks(conn, row["id"], seq)
         return get_order(conn, number)
 
 
@@ -296,14 +306,15 @@ def order_tasks(conn: sqlite3.Connection, number: str) -> list[dict[str, Any]]:
     return [
         dict(r)
         for r in conn.execute(
-            "SELECT 'PT-' || t.id AS id, 'pick' AS kind, p.number AS list, i.sku AS item,"
+            "SELECT 'PT-' || t.id AS id, 'pick' AS kind, p.number AS list,"
+            " p.status AS list_status, i.sku AS item,"
             ' l.code AS location, tote.code AS "to", t.qty, t.status, p.assigned_to'
             " FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
             " JOIN order_lines ol ON ol.id = t.order_line_id JOIN items i ON i.id = t.item_id"
             " JOIN locations l ON l.id = t.location_id JOIN locations tote ON tote.id = t.tote_id"
             " WHERE ol.order_id = :o"
-            " UNION ALL SELECT 'PB-' || b.id, 'putback', NULL, i.sku, src.code, dst.code, b.qty,"
-            " b.status, b.assigned_to FROM putback_tasks b"
+            " UNION ALL SELECT 'PB-' || b.id, 'putback', NULL, NULL, i.sku, src.code, dst.code,"
+            " b.qty, b.status, b.assigned_to FROM putback_tasks b"
             " JOIN order_lines ol ON ol.id = b.order_line_id JOIN items i ON i.id = b.item_id"
             " JOIN locations src ON src.id = b.from_id JOIN locations dst ON dst.id = b.to_id"
             " WHERE ol.order_id = :o ORDER BY 2, 1",

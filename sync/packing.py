@@ -13,6 +13,7 @@ weight; when everything picked is packed in closed cartons, the order is
 from __future__ import annotations
 
 import sqlite3
+import uuid
 from typing import Any
 
 from .catalog import catalog_for
@@ -21,7 +22,7 @@ from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
 from .local import post_local_within
 from .meta import next_server_seq
-from .orders import set_status
+from .order_progress import pack_progress
 from .rules import Rules
 
 __all__ = ["open_carton", "pack_item", "close_carton", "get_carton", "packing_state",
@@ -113,6 +114,9 @@ def pack_item(
         carton = _carton(conn, carton_number)
         if carton["status"] != "open":
             raise Conflict(f"{carton_number} is {carton['status']}: open a new carton")
+        if carton["order_status"] in ("cancelled", "shipped", "delivered"):
+            raise Conflict(f"{carton['order_number']} is {carton['order_status']}: nothing more"
+                           " can be packed for it")  # fmt: skip
         catalog = catalog_for(conn)
         found = catalog.item(item)
         if found is None:
@@ -142,21 +146,23 @@ def pack_item(
                 f"{ref.sku}: only {placed} of the {units} picked units for {order} are where"
                 " the picks left them" + (f" in lot {lot}" if lot else "")
             )
-        wire = [
-            {"kind": "pack", "item": ref.sku, **lot_field(ref.tracking, m_lot),
-             "from": catalog.locations_by_id[src].code, "to": carton["station"], "qty": n,
-             "ref": {"order_line": f"{order}/{line_no}"}, "note": carton_number}
-            for line_no, _, src, m_lot, n in moves
-        ]  # fmt: skip
-        results = post_local_within(conn, wire, user=by_user, rules=rules)
-        posted_or_refuse(results)
         now = iso_now()
+        ids = [str(uuid.uuid4()) for _ in moves]
+        # the carton's lines first: the merge sees this carton open with
+        # something in it, so the pack does not make the order packed yet
         conn.executemany(
             "INSERT INTO carton_lines(carton_id, order_line_id, item_id, lot, qty, from_id,"
             " movement_id, by_user, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [(carton["id"], line_id, ref.id, m_lot, n, src, res["id"], by_user, now)
-             for (_, line_id, src, m_lot, n), res in zip(moves, results, strict=True)],
+            [(carton["id"], line_id, ref.id, m_lot, n, src, movement_id, by_user, now)
+             for (_, line_id, src, m_lot, n), movement_id in zip(moves, ids, strict=True)],
         )  # fmt: skip
+        wire = [
+            {"id": movement_id, "kind": "pack", "item": ref.sku, **lot_field(ref.tracking, m_lot),
+             "from": catalog.locations_by_id[src].code, "to": carton["station"], "qty": n,
+             "ref": {"order_line": f"{order}/{line_no}"}, "note": carton_number}
+            for (line_no, _, src, m_lot, n), movement_id in zip(moves, ids, strict=True)
+        ]  # fmt: skip
+        posted_or_refuse(post_local_within(conn, wire, user=by_user, rules=rules))
         conn.execute(
             "UPDATE cartons SET server_seq = ? WHERE id = ?", (next_server_seq(conn), carton["id"])
         )
@@ -212,22 +218,8 @@ def close_carton(
             (max(1, round(weight_kg * 1000)), by_user, iso_now(), next_server_seq(conn),
              carton["id"]),
         )  # fmt: skip
-        if carton["order_status"] == "picked" and _all_packed(conn, carton["order_id"]):
-            set_status(conn, carton["order_number"], "packed", by_user=by_user)
+        pack_progress(conn, carton["order_id"], by_user=by_user)
         return get_carton(conn, carton_number)
-
-
-def _all_packed(conn: sqlite3.Connection, order_id: int) -> bool:
-    """Every picked unit packed, and no carton with something in it still open
-    (an empty carton left open is no carton at all)."""
-    row = conn.execute(
-        "SELECT (SELECT count(*) FROM order_lines WHERE order_id = :o"
-        "        AND packed < min(picked, qty)),"
-        "       (SELECT count(*) FROM cartons c WHERE c.order_id = :o AND c.status = 'open'"
-        "        AND EXISTS (SELECT 1 FROM carton_lines l WHERE l.carton_id = c.id))",
-        {"o": order_id},
-    ).fetchone()
-    return bool(row[0] == 0 and row[1] == 0)
 
 
 def get_carton(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
@@ -256,6 +248,8 @@ def get_carton(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
         "opened_by": carton["opened_by"],
         "opened_at": carton["opened_at"],
         "closed_at": carton["closed_at"],
+        "unpacked_at": carton["unpacked_at"],
+        "unpacked_by": carton["unpacked_by"],
         "shipment": shipment,
         "contents": contents,
     }

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from .clock import iso_now
 from .kinds import ORDER_TRANSITIONS
+from .pick_list_done import finish_lists
 from .putback import putback_late_pick
 from .short_pick import TaskPick, short_pick, task_of
 
@@ -103,10 +104,12 @@ def _count_against_task(
     conn.execute(
         "UPDATE pick_tasks SET status = 'done', server_seq = ? WHERE id = ?", (pick.seq, task[0])
     )
-    if not short or status in CLOSED:
-        return []
-    return short_pick(conn, task, ref=pick.ref, order_id=order_id, item_id=item_id,
-                      missing=task[5] - done, seq=pick.seq, user=pick.user)  # fmt: skip
+    conflicts = []
+    if short and status not in CLOSED:
+        conflicts = short_pick(conn, task, ref=pick.ref, order_id=order_id, item_id=item_id,
+                               missing=task[5] - done, seq=pick.seq, user=pick.user)  # fmt: skip
+    finish_lists(conn, [task[1]], pick.seq)  # a short pick may have added tasks to it
+    return conflicts
 
 
 def _use_reservations(conn: sqlite3.Connection, line_id: int, pick: LinePick) -> None:

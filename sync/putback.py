@@ -1,9 +1,11 @@
 """Put-back: the picked units of a cancelled order go back to their bins.
 
 Cancelling an order that has been (partly) picked leaves its units in a tote
-or in staging.  ``make_putbacks`` turns what was picked for each line (the
-``line_picks`` rows: which bin, into which tote, how many) into put-back
-tasks, one per bin, tote and lot, for the picker who picked them.  They reach
+or in staging, or — packed — at a packing station.  ``make_putbacks`` turns
+what was picked for each line (the ``line_picks`` rows: which bin, into which
+tote, how many) and where those units wait now (``line_staged``,
+``line_packed``) into put-back tasks, one per place, bin and lot, for the
+picker who picked them.  They reach
 the picker's devices through pull (``changes.tasks``, kind ``putback``) like
 pick tasks.  The put-back itself is a ``putaway`` movement from the task's
 ``location`` to its ``to`` with ``ref.task`` = the task id; when it posts,
@@ -16,8 +18,10 @@ task through ``putback_late_pick``.
 from __future__ import annotations
 
 import sqlite3
+from typing import Any
 
 from .clock import iso_now
+from .pick_list_done import finish_lists
 
 __all__ = ["make_putbacks", "putback_late_pick", "complete_putback", "cancel_open_tasks",
            "PUTBACK_TASKS_FOR_USER"]  # fmt: skip
@@ -51,27 +55,76 @@ def _assignee(conn: sqlite3.Connection, line_id: int, picker: str) -> str:
 def make_putbacks(conn: sqlite3.Connection, order_id: int, seq: int) -> int:
     """Put-back tasks for everything picked for the order; returns how many tasks.
 
-    Inside the caller's write transaction; ``seq`` is the change's server_seq.
+    The units come back from where they wait now: the tote the pick left
+    them in (``line_staged``), or the packing station a pack took them to
+    (``line_packed``); they go back to the bin they were picked from, lot by
+    lot.  Inside the caller's write transaction; ``seq`` is the change's
+    server_seq.
     """
-    rows = conn.execute(
+    picks = conn.execute(
         "SELECT lp.order_line_id, ol.item_id, lp.to_id, lp.from_id, lp.lot, sum(lp.units),"
         " max(lp.user) FROM line_picks lp JOIN order_lines ol ON ol.id = lp.order_line_id"
         " WHERE ol.order_id = ? GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 4",
         (order_id,),
     ).fetchall()
-    now = iso_now()
-    made = 0
-    for line_id, item_id, tote_id, bin_id, lot, units, picker in rows:
+    waiting = _waiting(conn, order_id)
+    tasks: dict[tuple[int, int, int, int, str], list[Any]] = {}
+    leftover = []
+    for line_id, item_id, tote_id, bin_id, lot, units, picker in picks:
         if units <= 0:
             continue
+        staged = waiting.get((line_id, lot, "staged"), {})
+        take = min(units, staged.get(tote_id, 0))
+        if take:
+            staged[tote_id] -= take
+            _add(tasks, (line_id, item_id, tote_id, bin_id, lot), take, picker)
+        if units > take:
+            leftover.append((line_id, item_id, bin_id, lot, units - take, picker))
+    for line_id, item_id, bin_id, lot, units, picker in leftover:
+        # packed (a station), or staged in another tote than the pick said
+        for kind in ("packed", "staged"):
+            for place, qty in waiting.get((line_id, lot, kind), {}).items():
+                take = min(units, qty)
+                if take > 0:
+                    waiting[(line_id, lot, kind)][place] -= take
+                    _add(tasks, (line_id, item_id, place, bin_id, lot), take, picker)
+                    units -= take
+    now = iso_now()
+    for (line_id, item_id, from_id, bin_id, lot), (units, picker) in tasks.items():
         conn.execute(
             "INSERT INTO putback_tasks(order_line_id, item_id, from_id, to_id, lot, qty,"
             " assigned_to, created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (line_id, item_id, tote_id, bin_id, lot, units, _assignee(conn, line_id, picker),
+            (line_id, item_id, from_id, bin_id, lot, units, _assignee(conn, line_id, picker),
              now, seq),
         )  # fmt: skip
-        made += 1
-    return made
+    return len(tasks)
+
+
+def _waiting(conn: sqlite3.Connection, order_id: int) -> dict[tuple[int, str, str], dict[int, int]]:
+    """{(line id, lot, 'staged' or 'packed'): {location id: units}} of the order."""
+    found: dict[tuple[int, str, str], dict[int, int]] = {}
+    for line_id, lot, kind, location_id, qty in conn.execute(
+        "SELECT s.order_line_id, s.lot, 'staged', s.location_id, s.qty FROM line_staged s"
+        " JOIN order_lines ol ON ol.id = s.order_line_id WHERE ol.order_id = :o AND s.qty > 0"
+        " UNION ALL SELECT p.order_line_id, p.lot, 'packed', p.location_id, p.qty"
+        " FROM line_packed p JOIN order_lines ol ON ol.id = p.order_line_id"
+        " WHERE ol.order_id = :o AND p.qty > 0 ORDER BY 1, 2, 3, 4",
+        {"o": order_id},
+    ):
+        found.setdefault((line_id, lot, kind), {})[location_id] = qty
+    return found
+
+
+def _add(
+    tasks: dict[tuple[int, int, int, int, str], list[Any]],
+    key: tuple[int, int, int, int, str],
+    units: int,
+    picker: str,
+) -> None:
+    if key in tasks:
+        tasks[key][0] += units
+    else:
+        tasks[key] = [units, picker]
 
 
 def putback_late_pick(
@@ -124,10 +177,16 @@ def complete_putback(conn: sqlite3.Connection, task: str, units: int, seq: int) 
 
 
 def cancel_open_tasks(conn: sqlite3.Connection, order_id: int, seq: int) -> int:
-    """Cancel the order's pick tasks not yet picked, so pull tells the pickers."""
-    cur = conn.execute(
-        "UPDATE pick_tasks SET status = 'cancelled', server_seq = ? WHERE status = 'open'"
-        " AND order_line_id IN (SELECT id FROM order_lines WHERE order_id = ?)",
-        (seq, order_id),
-    )
-    return cur.rowcount
+    """Cancel the order's pick tasks not yet picked, so pull tells the pickers;
+    a list left with no open task is done."""
+    lists = [
+        r[0]
+        for r in conn.execute(
+            "UPDATE pick_tasks SET status = 'cancelled', server_seq = ? WHERE status = 'open'"
+            " AND order_line_id IN (SELECT id FROM order_lines WHERE order_id = ?)"
+            " RETURNING pick_list_id",
+            (seq, order_id),
+        ).fetchall()
+    ]
+    finish_lists(conn, lists, seq)
+    return len(lists)

@@ -22,6 +22,7 @@ from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
 from .local import post_local_within
 from .meta import next_server_seq
+from .order_progress import ship_progress
 from .orders import set_status
 from .packing import lot_field, posted_or_refuse
 from .rules import Rules
@@ -94,13 +95,7 @@ def ship_cartons(
             "UPDATE cartons SET status = 'shipped', shipment_id = ?, server_seq = ? WHERE id = ?",
             [(shipment_id, seq, r["id"]) for r in rows],
         )
-        left = conn.execute(
-            "SELECT count(*) FROM cartons c WHERE c.order_id = ? AND c.status != 'shipped'"
-            " AND EXISTS (SELECT 1 FROM carton_lines l WHERE l.carton_id = c.id)",
-            (order["id"],),
-        ).fetchone()[0]
-        if left == 0:
-            set_status(conn, order_number, "shipped", by_user=by_user)
+        ship_progress(conn, order["id"], by_user=by_user)
         token = None if active_link(conn, order["id"]) else make_link(conn, order["id"], by_user)
         shipment = get_shipment(conn, number)
         shipment["tracking_token"] = token

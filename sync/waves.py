@@ -171,7 +171,7 @@ def assign_pick_list(conn: sqlite3.Connection, number: str, username: str) -> di
 
 def get_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
     found = conn.execute(
-        "SELECT id, number, zone, assigned_to, status FROM pick_lists WHERE number = ?",
+        "SELECT id, number, zone, assigned_to, status, done_at FROM pick_lists WHERE number = ?",
         (number,),
     ).fetchone()
     if found is None:
@@ -182,6 +182,7 @@ def get_pick_list(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
         "zone": found[2],
         "assigned_to": found[3],
         "status": found[4],
+        "done_at": found[5],
         "tasks": [
             {k: v for k, v in dict(row).items() if k not in ("list", "list_status", "server_seq")}
             for row in tasks
