@@ -52,6 +52,7 @@ from server import (
     pages_labels,
     pages_orders,
     pages_returns,
+    pages_rmas,
     webhooks_carrier,
     webhooks_payment,
 )
@@ -140,6 +141,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
         *api_webhooks.routes,
         *webhooks_payment.routes,
         *pages_orders.routes,
+        *pages_rmas.routes,
         *api_count_tasks.routes,
         *pages.routes,
         *pages_labels.routes,

@@ -26,10 +26,11 @@ from server.pages import _render as render
 from sync.errors import InvalidRequest, NotFound, ShelfsyncError
 from sync.kinds import ORDER_STATUSES, PAYMENT_STATUSES
 from sync.order_list import SORTS, list_orders
+from sync.order_returns import order_extras
 from sync.orders import OrderIn, cancel_order, check_order, create_order, get_order, order_tasks
 from sync.payments import payment_history
 
-__all__ = ["routes", "FORM_LINES", "FORM_CHANNELS"]
+__all__ = ["routes", "show_order", "FORM_LINES", "FORM_CHANNELS"]
 
 MANAGERS = ("supervisor", "admin")
 FORM_LINES = 6
@@ -54,23 +55,28 @@ async def list_page(request: Request) -> Response:
 
 def _detail(conn: Any, number: str) -> dict[str, Any]:
     return {"order": get_order(conn, number), "tasks": order_tasks(conn, number),
-            "payments": payment_history(conn, number)}  # fmt: skip
+            "payments": payment_history(conn, number), **order_extras(conn, number)}  # fmt: skip
 
 
 @allow(*ANY_ROLE)
 async def detail_page(request: Request) -> Response:
-    return await _show(request, request.path_params["number"])
+    return await show_order(request, request.path_params["number"])
 
 
-async def _show(
-    request: Request, number: str, error: str | None = None, status_code: int = 200
+async def show_order(
+    request: Request,
+    number: str,
+    error: str | None = None,
+    status_code: int = 200,
+    error_for: str | None = None,
 ) -> Response:
+    """The order page, with ``error`` shown at the top (or in the form ``error_for``)."""
     try:
         context = await request.app.state.store.aread(_detail, number)
     except NotFound as exc:
         return render(request, "error.html", {"status": 404, "title": "Not Found",
                                               "message": exc.message}, status_code=404)  # fmt: skip
-    context["error"] = error
+    context["error"], context["error_for"] = error, error_for
     return render(request, "order.html", context, status_code=status_code)
 
 
@@ -85,7 +91,7 @@ async def cancel_page(request: Request) -> Response:
             reason=str(form.get("reason") or ""),
         )  # fmt: skip
     except ShelfsyncError as exc:
-        return await _show(request, number, exc.message, status_of(exc))
+        return await show_order(request, number, exc.message, status_of(exc), "cancel")
     return RedirectResponse(f"/orders/{number}", status_code=303)
 
 

@@ -44,8 +44,13 @@ def create_rma(
     *,
     reason: str,
     by_user: str,
+    request_ref: str | None = None,
 ) -> dict[str, Any]:
-    """Authorise the return of ``lines`` (``{"line": "SO-5/1", "qty": 2}``) of a shipped order."""
+    """Authorise the return of ``lines`` (``{"line": "SO-5/1", "qty": 2}``) of a shipped order.
+
+    ``request_ref``: the staff form's reference; an RMA already made with it
+    is answered again (a form sent twice makes one RMA).
+    """
     if not isinstance(reason, str) or not reason.strip() or len(reason) > 500:
         raise InvalidRequest("reason: why the customer returns it, 1 to 500 characters")
     if not isinstance(lines, list) or not 1 <= len(lines) <= 500:
@@ -56,6 +61,13 @@ def create_rma(
         ).fetchone()
         if order is None:
             raise NotFound(f"no order {order_number}")
+        if request_ref is not None:
+            made = conn.execute(
+                "SELECT number FROM rmas WHERE request_ref = ? AND order_id = ?",
+                (request_ref, order["id"]),
+            ).fetchone()
+            if made is not None:
+                return get_rma(conn, made[0])
         wanted: dict[int, int] = {}
         problems = []
         for n, line in enumerate(lines, 1):
@@ -88,9 +100,9 @@ def create_rma(
         if problems:
             raise InvalidRequest(f"the RMA is not valid: {problems[0]}", problems)
         cur = conn.execute(
-            "INSERT INTO rmas(number, order_id, reason, created_by, created_at, server_seq)"
-            " VALUES ('', ?, ?, ?, ?, ?)",
-            (order["id"], reason.strip(), by_user, iso_now(), next_server_seq(conn)),
+            "INSERT INTO rmas(number, order_id, reason, created_by, created_at, server_seq,"
+            " request_ref) VALUES ('', ?, ?, ?, ?, ?, ?)",
+            (order["id"], reason.strip(), by_user, iso_now(), next_server_seq(conn), request_ref),
         )
         number = f"RMA-{cur.lastrowid}"
         conn.execute("UPDATE rmas SET number = ? WHERE id = ?", (number, cur.lastrowid))

@@ -12,7 +12,9 @@ after every other migration).
 - ``line_packed``: where a line's packed units wait to ship, like
   ``line_staged`` for picked ones: + at a pack's destination, - at a ship's
   source.  Kept by the merge, so a device's pack counts too.  Filled from the
-  cartons not yet shipped for a database that packed before this migration.
+  cartons not yet shipped for a database that packed before this migration;
+- ``rmas.request_ref``: the reference of the staff form that made the RMA,
+  so a form sent twice makes one RMA.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ def m010_lifecycle(db: Database) -> None:
         ALTER TABLE pick_lists ADD COLUMN done_at TEXT;
         ALTER TABLE cartons ADD COLUMN unpacked_at TEXT;
         ALTER TABLE cartons ADD COLUMN unpacked_by TEXT;
+        ALTER TABLE rmas ADD COLUMN request_ref TEXT;
+        CREATE UNIQUE INDEX rmas_request_ref ON rmas(request_ref);
 
         CREATE TABLE line_packed (
             order_line_id INTEGER NOT NULL REFERENCES order_lines(id),

@@ -104,6 +104,12 @@ GUARDED = {
     ("POST", "/orders/new"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/orders/{number}"): Access(roles=EVERYONE),
     ("POST", "/orders/{number}/cancel"): Access(roles=frozenset({"supervisor", "admin"})),
+    # RMAs, refunds and delivery by hand from the staff pages (as the JSON API allows)
+    ("GET", "/orders/{number}/rma"): MANAGERS,
+    ("POST", "/orders/{number}/rma"): MANAGERS,
+    ("GET", "/rmas/{number}"): Access(roles=EVERYONE),
+    ("POST", "/rmas/{number}/refund"): MANAGERS,
+    ("POST", "/shipments/{number}/delivered"): MANAGERS,
     ("POST", "/api/count-tasks"): Access(roles=frozenset({"supervisor", "admin"})),
     ("GET", "/"): Access(roles=EVERYONE),
     ("GET", "/app"): Access(roles=EVERYONE),
