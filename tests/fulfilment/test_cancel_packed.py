@@ -54,6 +54,8 @@ def test_a_packed_order_is_cancelled_its_cartons_opened_and_its_units_put_back(
     res = client.post(f"/api/orders/{number}/cancel", json={"reason": "customer called"})
     assert res.status_code == 200, res.text
     history = res.json()["history"]
+    assert [h["to"] for h in history] == [
+        "new", "allocated", "picking", "picked", "packed", "cancelled"]  # fmt: skip
     assert [(h["from"], h["to"], h["by"], h["note"]) for h in history][-1] == (
         "packed", "cancelled", manager.username, "customer called")  # fmt: skip
     opened = client.get(f"/api/cartons/{carton}").json()

@@ -52,6 +52,9 @@ def test_a_devices_packs_and_ships_move_the_order_to_packed_then_shipped(
     assert client.get(f"/api/orders/{number}").json()["status"] == "packed"  # 2 + 2 still here
     assert _push(sim, "ship", one, "SKU-1", 2, from_="PACK-1")["outcome"] == "applied"
     assert _push(sim, "ship", two, "SKU-2", 2, from_="PACK-1")["outcome"] == "applied"
+    assert [(f, t) for f, t, _ in _history(client, number)] == [
+        (None, "new"), ("new", "allocated"), ("allocated", "picking"), ("picking", "picked"),
+        ("picked", "packed"), ("packed", "shipped")]  # fmt: skip
     assert _history(client, number)[-2:] == [("picked", "packed", "pia"),
                                              ("packed", "shipped", "pia")]  # fmt: skip
     assert on_hand(client, "SKU-1", "PACK-1") == 0
