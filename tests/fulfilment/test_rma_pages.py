@@ -154,3 +154,23 @@ def test_a_shipment_is_marked_delivered_by_hand_from_the_order_page(
     res = client.post(f"/shipments/{shipment[1]}/delivered", data={"csrf": csrf_of(page.text)})
     assert res.status_code == 409
     assert f"{shipment[1]} is already delivered" in res.text
+
+
+def test_an_rma_with_an_exchange_makes_the_replacement_order_once(
+    client: TestClient, shipped: dict[str, Any]
+) -> None:
+    number = shipped["number"]
+    form = client.get(f"/orders/{number}/rma")
+    data = {"csrf": csrf_of(form.text), "request_ref": _ref(form.text), "reason": "wrong size",
+            "qty_1": "0", "qty_2": "1", "exchange": "yes"}  # fmt: skip
+    res = client.post(f"/orders/{number}/rma", data=data, follow_redirects=False)
+    assert res.status_code == 303
+    rma = res.headers["location"].removeprefix("/rmas/")
+    client.post(f"/orders/{number}/rma", data=data)  # sent again: nothing new
+    made = client.get(f"/api/rmas/{rma}").json()
+    replacement = client.get(f"/api/orders/{made['exchange_order']}").json()
+    assert (replacement["channel"], replacement["external_ref"]) == ("exchange", rma)
+    assert [(line["item"], line["qty"]) for line in replacement["lines"]] == [("SKU-2", 1)]
+    assert f'href="/orders/{made["exchange_order"]}"' in client.get(f"/rmas/{rma}").text
+    listed = client.get("/orders", params={"channel": "exchange"}).text
+    assert listed.count('<a href="/orders/SO-') == 1  # one replacement, not two
