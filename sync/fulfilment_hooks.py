@@ -10,7 +10,7 @@ conflicts:
   where packed units wait): packing more than was picked, or shipping more
   than was packed, is ``OVERSHIP``; then the order moves on by the same rule
   as at the packing station (``order_progress``), attributed to the
-  movement's user;
+  movement's user; one for a cancelled order is ``ORDER_CLOSED``;
 - every return is recorded in ``return_receipts``; one without an RMA, for
   an item the RMA does not list, or beyond what it authorised is
   ``RETURN_UNEXPECTED``.
@@ -53,13 +53,30 @@ def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, s
     if move.kind == "return":
         return _returned(conn, move)
     ref = move.ref.order_line if move.ref is not None else None
-    line = _line(conn, ref) if ref else None
+    if not ref:
+        return []
+    line = _line(conn, ref)
     if line is None or line[1] != move.item_id:
         return []
     line_id, order_id = line[0], line[2]
     if move.kind == "pick":
         _stage(conn, line_id, move.dst_id, move.lot, move.units)
         return []
+    closed = _cancelled(conn, order_id, ref)
+    return closed + _packed_or_shipped(conn, move, ref, line_id, order_id)
+
+
+def _cancelled(conn: sqlite3.Connection, order_id: int, ref: str) -> list[tuple[str, str]]:
+    """A pack or ship for a cancelled order (recorded offline before the cancel)."""
+    status = conn.execute("SELECT status FROM orders WHERE id = ?", (order_id,)).fetchone()[0]
+    if status != "cancelled":
+        return []
+    return [("ORDER_CLOSED", f"{ref}: the order is cancelled")]
+
+
+def _packed_or_shipped(
+    conn: sqlite3.Connection, move: LineMove, ref: str, line_id: int, order_id: int
+) -> list[tuple[str, str]]:
     if move.kind == "pack":
         _stage(conn, line_id, move.src_id, move.lot, -move.units)
         _stage(conn, line_id, move.dst_id, move.lot, move.units, "line_packed")

@@ -104,3 +104,19 @@ def test_the_station_still_makes_the_order_packed_only_when_the_carton_is_closed
     steps = [(f, t) for f, t, _ in _history(client, made["number"])]
     assert steps[-3:] == [("picking", "picked"), ("picked", "packed"), ("packed", "shipped")]
     assert _history(client, made["number"])[-1][2] == manager.username
+
+
+def test_a_pack_or_ship_for_a_cancelled_order_posts_flagged_order_closed(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice]
+) -> None:
+    sim = scanner()
+    made = picked_order(client, sim, "DP-4", ("SKU-1", 2))
+    line = made["lines"][0]["line"]
+    client.post(f"/api/orders/{made['number']}/cancel", json={"reason": "customer called"})
+    packed = _push(sim, "pack", line, "SKU-1", 2, from_="TOTE-1", to="PACK-1")  # recorded offline
+    assert packed["outcome"] == "flagged"
+    assert [c["code"] for c in packed["conflicts"]] == ["ORDER_CLOSED"]
+    assert packed["message"] == f"{line}: the order is cancelled"
+    shipped = _push(sim, "ship", line, "SKU-1", 2, from_="PACK-1")
+    assert [c["code"] for c in shipped["conflicts"]] == ["ORDER_CLOSED"]
+    assert client.get(f"/api/orders/{made['number']}").json()["status"] == "cancelled"
