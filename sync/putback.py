@@ -5,11 +5,11 @@ or in staging, or — packed — at a packing station.  ``make_putbacks`` turns
 what was picked for each line (the ``line_picks`` rows: which bin, into which
 tote, how many) and where those units wait now (``line_staged``,
 ``line_packed``) into put-back tasks, one per place, bin and lot, for the
-picker who picked them.  They reach
-the picker's devices through pull (``changes.tasks``, kind ``putback``) like
-pick tasks.  The put-back itself is a ``putaway`` movement from the task's
-``location`` to its ``to`` with ``ref.task`` = the task id; when it posts,
-``complete_putback`` counts it against the task.
+picker who picked them.  They reach the picker's devices through pull
+(``changes.tasks``, kind ``putback``) like pick tasks.  The put-back itself
+is a ``putaway`` movement from the task's ``location`` to its ``to`` with
+``ref.task`` = the task id; when it posts, ``complete_putback`` counts it
+against the task.
 
 A pick that arrives after the cancel (recorded offline) gets its own put-back
 task through ``putback_late_pick``.
