@@ -112,7 +112,7 @@ async def pack_page_view(request: Request) -> Response:
         except ShelfsyncError as exc:
             error, status_code = exc.message, status_of(exc)
     state = await request.app.state.store.aread(packing_state, number)
-    open_cartons = [c for c in state["cartons"] if c["status"] == "open"]
+    open_cartons = [c for c in state["cartons"] if c["status"] == "open" and not c["unpacked_at"]]
     context = {"state": state, "open_cartons": open_cartons, "message": message,
                "error": error}  # fmt: skip
     return _render(request, "pack.html", context, status_code=status_code)

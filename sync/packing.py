@@ -206,6 +206,9 @@ def close_carton(
                              f"{MAX_WEIGHT_KG}")  # fmt: skip
     with write_transaction(conn):
         carton = _carton(conn, carton_number)
+        if carton["unpacked_at"] is not None:
+            raise Conflict(f"{carton_number} was opened back up when {carton['order_number']}"
+                           " was cancelled: its units go back to their bins")  # fmt: skip
         if carton["status"] != "open":
             raise Conflict(f"{carton_number} is already {carton['status']}")
         if not conn.execute(

@@ -72,6 +72,12 @@ def test_a_packed_order_is_cancelled_its_cartons_opened_and_its_units_put_back(
     refused = client.post(f"/api/cartons/{carton}/items", json={"item": "SKU-1", "qty": 1})
     assert refused.status_code == 409
     assert refused.json()["message"] == f"{number} is cancelled: nothing more can be packed for it"
+    closing = client.post(f"/api/cartons/{carton}/close", json={"weight_kg": 1.5})
+    assert closing.status_code == 409
+    assert closing.json()["message"] == (
+        f"{carton} was opened back up when {number} was cancelled: its units go back to their bins"
+    )
+    assert f"Carton {carton}" not in client.get(f"/pack/{number}").text  # no forms for it
 
     assert _putaway(sim, putbacks[0], 4)["outcome"] == "applied"  # part of it first
     assert _putaway(sim, putbacks[0], 2)["outcome"] == "applied"
