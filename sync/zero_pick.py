@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from .pick_list_done import finish_lists
 from .picking import CLOSED
 from .short_pick import short_pick, task_of
 
@@ -52,7 +53,9 @@ def zero_short_pick(
     ).fetchone()[0]
     conn.execute("UPDATE pick_tasks SET status = 'done', server_seq = ? WHERE id = ?",
                  (seq, found[0]))  # fmt: skip
-    if picked >= found[5]:
-        return []
-    return short_pick(conn, found, ref=order_line, order_id=order_id, item_id=item_id,
-                      missing=found[5] - picked, seq=seq, user=user)  # fmt: skip
+    conflicts = []
+    if picked < found[5]:
+        conflicts = short_pick(conn, found, ref=order_line, order_id=order_id, item_id=item_id,
+                               missing=found[5] - picked, seq=seq, user=user)  # fmt: skip
+    finish_lists(conn, [found[1]], seq)  # done unless the short pick added tasks to it
+    return conflicts

@@ -109,3 +109,16 @@ def test_the_tote_of_a_done_list_is_free_for_the_next_wave_once_packed_out(
     [again] = res.json()["pick_lists"]
     [new_task] = client.get(f"/api/pick-lists/{again}").json()["tasks"]
     assert new_task["tote"] == "TOTE-1"
+
+
+def test_a_short_pick_of_nothing_closes_the_list_too(
+    client: TestClient, manager: User, make_user: Callable[..., User]
+) -> None:
+    made = client.post("/api/orders", json=order("L-6", ("SKU-2", 20))).json()
+    sim, by_line = wave_for(client, make_user)
+    task = by_line[f"{made['number']}/1"]
+    ref = {"order_line": task["order_line"], "task": task["id"], "rma": None, "count_task": None}
+    sim.record("count", task["item"], 0, to=task["location"], ref=ref, note="short: not found")
+    sim.push()
+    assert client.get(f"/api/pick-lists/{task['list']}").json()["status"] == "done"
+    assert [t["list_status"] for t in tasks(sim) if t["id"] == task["id"]] == ["done"]
