@@ -48,7 +48,11 @@ def _seed(db: Path) -> tuple[str, str]:
 
 
 def _logged_in(base: str) -> httpx2.Client:
-    client = httpx2.Client(base_url=base, timeout=30)
+    # a new connection per request: a kept-alive one can sit idle past the
+    # server's keep-alive timeout while the other clients log in (slow on a
+    # loaded machine), and a request sent as the server closes it is lost
+    client = httpx2.Client(base_url=base, timeout=30,
+                           limits=httpx2.Limits(max_keepalive_connections=0))  # fmt: skip
     csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
     assert csrf
     client.post("/login", data={"username": "pat", "password": "correct-horse-battery",
