@@ -11,6 +11,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .clock import iso_now
 from .errors import InvalidRequest
 from .kinds import LOCATION_KINDS, LOT_STATUSES, TRACKING_MODES
 from .meta import bump_catalog_version, catalog_version, epoch, next_server_seq
@@ -24,6 +25,7 @@ __all__ = [
     "add_location",
     "add_item",
     "add_barcode",
+    "add_location_code",
     "ensure_lot",
     "set_lot_status",
     "is_valid_gtin",
@@ -192,6 +194,44 @@ def add_barcode(conn: sqlite3.Connection, item_id: int, code: str, pack_qty: int
     bump_catalog_version(conn)
 
 
+def add_location_code(
+    conn: sqlite3.Connection, location_id: int, code: str, *, by_user: str
+) -> str:
+    """Make ``code`` another name of a location, so later scans of it resolve.
+
+    A location without a barcode takes the code as its barcode (devices get it
+    on their next pull and resolve it offline); one that has a barcode gets
+    the code as an alias, resolved by the server.  Returns ``barcode`` or
+    ``alias``.  A code that already names another location is refused.
+    """
+    code = _text(code, "location code", limit=64) or ""
+    owner = conn.execute(
+        "SELECT id FROM locations WHERE code = ?1 OR barcode = ?1"
+        " UNION ALL SELECT location_id FROM location_aliases WHERE code = ?1",
+        (code,),
+    ).fetchone()
+    if owner is not None:
+        if owner[0] != location_id:
+            raise InvalidRequest(f"location code: {code} already names another location")
+        return "known"
+    row = conn.execute("SELECT barcode FROM locations WHERE id = ?", (location_id,)).fetchone()
+    if row[0] is None:
+        conn.execute(
+            "UPDATE locations SET barcode = ?, server_seq = ? WHERE id = ?",
+            (code, next_server_seq(conn), location_id),
+        )
+        how = "barcode"
+    else:
+        conn.execute(
+            "INSERT INTO location_aliases(code, location_id, created_at, created_by)"
+            " VALUES (?, ?, ?, ?)",
+            (code, location_id, iso_now(), by_user),
+        )
+        how = "alias"
+    bump_catalog_version(conn)
+    return how
+
+
 def ensure_lot(
     conn: sqlite3.Connection,
     item_id: int,
@@ -272,6 +312,9 @@ class Catalog:
             locations[loc.code] = loc
             if row[2]:
                 locations.setdefault(row[2], loc)
+        for code, location_id in conn.execute("SELECT code, location_id FROM location_aliases"):
+            if location_id in locations_by_id:
+                locations.setdefault(code, locations_by_id[location_id])
         self.items, self.items_by_id = items, by_id
         self.locations, self.locations_by_id = locations, locations_by_id
         self.version = version

@@ -21,6 +21,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from .catalog import catalog_for
 from .clock import now_ms, parse_iso_ms
 from .counts import Position, check_count
 from .db import read_transaction
@@ -28,6 +29,7 @@ from .errors import InvalidRequest, NotFound
 from .key_ledger import around
 from .posting import Poster
 from .readback import get_movement
+from .resolution_steps import held_for_name
 
 __all__ = ["ConflictFilter", "list_conflicts", "conflict_detail", "parse_conflict_id"]
 
@@ -225,6 +227,35 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
         out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
             out["if_accepted"] = _if_accepted(conn, r["movement_id"], key, out["stock"]["now"])
+    if out["held"] and r["code"] in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
+        out["same_name_held"] = _same_name_held(conn, conflict_id, r["code"], movement)
+    return out
+
+
+def _same_name_held(
+    conn: sqlite3.Connection, conflict_id: int, code: str, movement: dict[str, Any]
+) -> list[dict[str, Any]]:
+    """Other movements held for the same unknown name: a map posts them too."""
+    wire = movement["movement"]
+    if code == "UNKNOWN_ITEM":
+        name = wire.get("item")
+    else:
+        catalog = catalog_for(conn)
+        name = next(
+            (wire[s] for s in ("from", "to") if wire.get(s) and catalog.location(wire[s]) is None),
+            None,
+        )
+    if not name:
+        return []
+    out = []
+    for other_id, seq in held_for_name(conn, code, str(name), conflict_id):
+        m = conn.execute(
+            "SELECT id, kind, user, json_extract(payload, '$.qty') FROM movements"
+            " WHERE server_seq = ?",
+            (seq,),
+        ).fetchone()
+        out.append({"conflict": f"c-{other_id}", "movement": m[0], "kind": m[1], "user": m[2],
+                    "qty": m[3]})  # fmt: skip
     return out
 
 

@@ -22,8 +22,11 @@ __all__ = ["COUNT_TASKS_FOR_USER", "create_count_task", "complete_count_task", "
 
 _SELECT = """
 SELECT 'CT-' || t.id AS id, 'count' AS kind, t.kind AS task_kind, l.code AS location,
-       i.sku AS item, t.lot, t.blind, t.status, t.assigned_to, t.server_seq
+       i.sku AS item, t.lot, t.blind, t.status, t.assigned_to, t.reason,
+       CASE WHEN t.resolution_id IS NULL THEN NULL ELSE 'c-' || r.conflict_id END AS conflict,
+       t.server_seq
 FROM count_tasks t
+LEFT JOIN resolutions r ON r.id = t.resolution_id
 JOIN locations l ON l.id = t.location_id
 LEFT JOIN items i ON i.id = t.item_id
 WHERE {where}
@@ -108,14 +111,25 @@ def create_count_task(
         return _shape(conn.execute(_ONE, {"id": cur.lastrowid}).fetchone())
 
 
-def complete_count_task(conn: sqlite3.Connection, ref: str, movement_seq: int) -> None:
+def complete_count_task(
+    conn: sqlite3.Connection, ref: str, movement_seq: int, seq: int | None = None
+) -> None:
     """Mark a task done by the count movement ``movement_seq`` (inside the push's
-    write transaction; the task takes the movement's ``server_seq``)."""
+    write transaction; the task takes ``seq``, by default the movement's
+    ``server_seq``).
+
+    A recount a resolution asked for names the movement it was about: that
+    movement's ``status_seq`` moves too, so the device that sent it pulls
+    its result again, with the recount's outcome in its resolutions.
+    """
     prefix, _, number = ref.partition("-")
     if prefix != "CT" or not number.isdigit():
         return
-    conn.execute(
+    seq = movement_seq if seq is None else seq
+    done = conn.execute(
         "UPDATE count_tasks SET status = 'done', done_at = ?, done_movement_seq = ?,"
-        " server_seq = ? WHERE id = ? AND status = 'open'",
-        (iso_now(), movement_seq, movement_seq, int(number)),
-    )
+        " server_seq = ? WHERE id = ? AND status = 'open' RETURNING movement_seq",
+        (iso_now(), movement_seq, seq, int(number)),
+    ).fetchone()
+    if done is not None and done[0] is not None:
+        conn.execute("UPDATE movements SET status_seq = ? WHERE server_seq = ?", (seq, done[0]))

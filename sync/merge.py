@@ -26,7 +26,10 @@ from .rules import Rules
 from .tolerance import Tolerances
 from .zero_pick import zero_short_pick
 
-__all__ = ["Merger", "Result", "stock_keys"]
+__all__ = ["Merger", "Result", "Names", "stock_keys"]
+
+# What a movement's names resolved to: item id, lot, from id, to id, units.
+Names = tuple[int | None, str, int | None, int | None, int | None]
 
 
 @dataclass(slots=True)
@@ -121,6 +124,7 @@ class Merger:
         # What the batch's references name (read once by the caller), or None:
         # then every reference is looked up.
         self.refs: BatchRefs | None = None
+        self.posting_seq: int | None = None  # set while a held movement is posted again
 
     def forget_unflushed(self) -> None:
         """After a rollback to a savepoint: what this Merger remembers may be gone."""
@@ -141,14 +145,46 @@ class Merger:
         event_ms, uncertain = self.clock.place(recorded_ms)
         basis = min(m.basis or 0, seq_no - 1) if m is not None else 0
         pos = Position(inc.id, self.device_id, inc.seq, basis, event_ms, seq_no)
-        result = Result(inc.id, inc.seq, "applied", seq_no)
+        result, names = self._decide(m, pos, inc.decode_error)
+        self.poster.movement(
+            (
+                inc.id, self.device_id, inc.seq, seq_no, seq_no,
+                m.kind if m is not None else "?",
+                m.user if m is not None else None,
+                m.recorded_at if m is not None else None,
+                event_ms, int(uncertain), self.received_at, basis, *names,
+                result.outcome, result.outcome, result.code,
+                result.message, inc.digest, inc.payload,
+            )
+        )  # fmt: skip
+        return result
+
+    def repost(self, m: WireMovement, pos: Position, posting_seq: int) -> tuple[Result, Names]:
+        """Merge a movement stored earlier (held) again, now that its names resolve.
+
+        Its ledger entries keep its own place (``pos``) and are posted at
+        ``posting_seq``; what it changes besides stock (order lines, tasks,
+        new conflicts) carries ``posting_seq`` too, so devices pull it.  The
+        caller updates the stored movement row.
+        """
+        self.posting_seq = posting_seq
+        try:
+            return self._decide(m, pos, None)
+        finally:
+            self.posting_seq = None
+
+    def _decide(
+        self, m: WireMovement | None, pos: Position, decode_error: str | None
+    ) -> tuple[Result, Names]:
+        """A movement's outcome, its effects written through the Poster."""
+        result = Result(pos.movement_id, pos.seq, "applied", pos.server_seq)
         item_id: int | None = None
         lot = ""
         ends: tuple[int | None, int | None] = (None, None)
         units: int | None = None
         try:
             if m is None:
-                raise _Stop("rejected", "INVALID_FIELD", inc.decode_error or "invalid movement")
+                raise _Stop("rejected", "INVALID_FIELD", decode_error or "invalid movement")
             invalid = validate(m)
             if invalid is not None:
                 raise _Stop("rejected", invalid.code, invalid.message)
@@ -159,7 +195,7 @@ class Merger:
             places = self._places(m)
             ends = (places[0].id if places[0] else None, places[1].id if places[1] else None)
             if lot:
-                self._check_lot(m, item, lot, seq_no, result)
+                self._check_lot(m, item, lot, self._posted(pos), result)
             if m.kind == "count":
                 self._count(m, pos, (item.id, places[1].id, lot), units, result)  # type: ignore[union-attr]
             else:
@@ -180,19 +216,12 @@ class Merger:
             and result.outcome != "rejected"
             and (self.refs is None or self.refs.has_open_count_task(counted_task))
         ):
-            complete_count_task(self.conn, counted_task, seq_no)
-        self.poster.movement(
-            (
-                inc.id, self.device_id, inc.seq, seq_no, seq_no,
-                m.kind if m is not None else "?",
-                m.user if m is not None else None,
-                m.recorded_at if m is not None else None,
-                event_ms, int(uncertain), self.received_at, basis, item_id, lot,
-                ends[0], ends[1], units, result.outcome, result.outcome, result.code,
-                result.message, inc.digest, inc.payload,
-            )
-        )  # fmt: skip
-        return result
+            complete_count_task(self.conn, counted_task, pos.server_seq, self._posted(pos))
+        return result, (item_id, lot, ends[0], ends[1], units)
+
+    def _posted(self, pos: Position) -> int:
+        """The server_seq a movement's effects are posted at (its own, or a repost's)."""
+        return pos.server_seq if self.posting_seq is None else self.posting_seq
 
     def _zero_short(
         self, m: WireMovement, item_id: int, bin_id: int, lot: str, result: Result
@@ -300,9 +329,10 @@ class Merger:
     ) -> None:
         src, dst = places
         assert src is not None and dst is not None
+        posted = self._posted(pos)
         for loc, qty in ((src, -units), (dst, units)):
             key: Key = (item.id, loc.id, lot)
-            row = self.poster.entry(pos.server_seq, pos.server_seq, m.kind, key, qty)
+            row = self.poster.entry(posted, pos.server_seq, m.kind, key, qty)
             # Only counts stored before this batch can absorb the delta or make it
             # ambiguous: the batch's own are this device's, earlier in seq order.
             if (
@@ -319,22 +349,22 @@ class Merger:
             reason = m.reason or m.note
             if m.ref.task and reason:
                 self.poster.flush()  # a short pick allocates again from the stock table
-            line_pick = LinePick(line_ref, item.id, src.id, lot, units, pos.server_seq,
+            line_pick = LinePick(line_ref, item.id, src.id, lot, units, posted,
                                  m.user or "", dst.id, m.ref.task, reason)  # fmt: skip
             for code, message in pick_against_line(self.conn, line_pick):
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in HOOKED_KINDS and (line_ref or m.kind == "return"):
             line_move = LineMove(m.kind, m.ref, item.id, item.sku, src.id, dst.id, lot, units,
-                                 pos.server_seq, m.condition, m.user or "")  # fmt: skip
+                                 posted, m.condition, m.user or "")  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in DISPOSITION_KINDS and m.ref is not None and m.ref.rma:
             self.poster.flush_entries()  # the receipt's movement row, if in this batch
             link_disposition(self.conn, rma=m.ref.rma, kind=m.kind, device_id=self.device_id,
-                             item_id=item.id, lot=lot, src=src, dst=dst, seq=pos.server_seq,
+                             item_id=item.id, lot=lot, src=src, dst=dst, seq=posted,
                              user=m.user or "")  # fmt: skip
         if m.kind != "pick" and m.ref is not None and m.ref.task and m.ref.task.startswith("PB-"):
-            problem = complete_putback(self.conn, m.ref.task, units, pos.server_seq)
+            problem = complete_putback(self.conn, m.ref.task, units, posted)
             if problem is not None:
                 self._conflict(result, "PUTBACK_UNEXPECTED", problem, item.id, dst.id)
         if not src.virtual:
@@ -359,10 +389,10 @@ class Merger:
         )
         if count is not None:
             inventory = self.catalog.virtual("INVENTORY").id
-            seq = pos.server_seq
-            self.poster.entry(seq, count.server_seq, "readjust", key, -qty, seq)
+            seq, posted = pos.server_seq, self._posted(pos)
+            self.poster.entry(posted, count.server_seq, "readjust", key, -qty, seq)
             self.poster.entry(
-                seq, count.server_seq, "readjust", (key[0], inventory, key[2]), qty, seq,
+                posted, count.server_seq, "readjust", (key[0], inventory, key[2]), qty, seq,
             )  # fmt: skip
             self._readjusted.add(key)
         if ambiguous is not None:
@@ -419,7 +449,9 @@ class Merger:
                 f"counted {counted} {where}, book {check.book}: variance {check.variance:+d}"
                 " is beyond tolerance",
             )
-        self.post_count(pos, key, counted, check.variance, check.absorbed_by)
+        self.post_count(
+            pos, key, counted, check.variance, check.absorbed_by, posted_seq=self.posting_seq
+        )
         self._counted.setdefault(key, []).append((counted, pos))
         if check.variance:
             result.message = f"count of {where}: book {check.book}, adjusted {check.variance:+d}"
@@ -459,9 +491,10 @@ class Merger:
     def _conflict(
         self, result: Result, code: str, message: str, item_id: int | None, location_id: int | None
     ) -> None:
+        seen = result.server_seq if self.posting_seq is None else self.posting_seq
         conflict_id = self.poster.conflict(
             (result.server_seq, code, message, item_id, location_id, self.device_id,
-             self.received_at, result.server_seq)
+             self.received_at, seen)
         )  # fmt: skip
         result.conflicts.append({"id": f"c-{conflict_id}", "code": code})
         if result.message is None:

@@ -127,7 +127,9 @@ def _resolve_item(conn: sqlite3.Connection, code: str) -> int | None:
 
 def _resolve_location(conn: sqlite3.Connection, code: str) -> int | None:
     row = conn.execute(
-        "SELECT id FROM locations WHERE code = ? OR barcode = ? LIMIT 1", (code, code)
+        "SELECT id FROM locations WHERE code = ?1 OR barcode = ?1"
+        " UNION ALL SELECT location_id FROM location_aliases WHERE code = ?1 LIMIT 1",
+        (code,),
     ).fetchone()
     return None if row is None else int(row[0])
 

@@ -28,6 +28,7 @@ class ResolutionRequest:
     location: str | None = None  # map: the known location; reallocate: where to
     pack_qty: int = 1  # map: units the mapped barcode stands for
     assign_to: str | None = None  # recount: who should count
+    blind: bool = True  # recount: False lets the counter see the book quantity
     max_value: float | None = None  # accept of a count: refuse a variance worth more
 
     @classmethod
@@ -60,6 +61,10 @@ class ResolutionRequest:
                 errors.append(f"{name}: a code of at most 100 characters")
                 value = None
             texts[name] = value.strip() if isinstance(value, str) else None
+        blind = body.get("blind", True)
+        if not isinstance(blind, bool):
+            errors.append("blind: true or false")
+            blind = True
         if errors:
             raise InvalidRequest("; ".join(errors), errors)
         return cls(
@@ -74,4 +79,5 @@ class ResolutionRequest:
             item=texts["item"],
             location=texts["location"],
             assign_to=texts["assign_to"],
+            blind=blind,
         )

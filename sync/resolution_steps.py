@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
 from typing import Any
 
-from .catalog import add_barcode, catalog_for
+from .catalog import add_barcode, add_location_code, catalog_for
 from .clock import iso_now
 from .errors import InvalidRequest
 from .local import post_local_within
@@ -24,9 +23,9 @@ __all__ = [
     "sku_of",
     "code_of",
     "lot_fields",
-    "adjust_to",
     "request_recount",
     "map_name",
+    "held_for_name",
 ]
 
 
@@ -60,35 +59,6 @@ def lot_fields(conn: sqlite3.Connection, movement: sqlite3.Row) -> dict[str, Any
     return {"serial" if tracking.fetchone()[0] == "serial" else "lot": movement["lot"]}
 
 
-def adjust_to(
-    conn: sqlite3.Connection,
-    movement: sqlite3.Row,
-    counted: int,
-    req: ResolutionRequest,
-    why: str,
-    rules: Rules,
-    posted: list[str],
-) -> dict[str, Any]:
-    row = conn.execute(
-        "SELECT on_hand FROM stock WHERE item_id = ? AND location_id = ? AND lot = ?",
-        (movement["item_id"], movement["to_id"], movement["lot"]),
-    ).fetchone()
-    on_hand = 0 if row is None else int(row[0])
-    difference = counted - on_hand
-    if difference:
-        side = "to" if difference > 0 else "from"
-        wire = {
-            "kind": "adjust",
-            "item": sku_of(conn, movement),
-            side: code_of(conn, movement["to_id"]),
-            "qty": abs(difference),
-            "reason": why[:200],
-            **lot_fields(conn, movement),
-        }
-        posted.extend(post_server(conn, wire, req, why, rules))
-    return {"on_hand_before": on_hand, "counted": counted, "adjusted": difference}
-
-
 def request_recount(
     conn: sqlite3.Connection, conflict: sqlite3.Row, movement: sqlite3.Row, req: ResolutionRequest
 ) -> str:
@@ -105,27 +75,35 @@ def request_recount(
         raise InvalidRequest(f"assign_to: no active user {req.assign_to!r}")
     task_id = conn.execute(
         "INSERT INTO count_tasks(kind, location_id, item_id, lot, blind, assigned_to, created_at,"
-        " created_by, server_seq) VALUES ('recount', ?, ?, ?, 1, ?, ?, ?, ?) RETURNING id",
+        " created_by, server_seq, reason, resolution_id, movement_seq)"
+        " VALUES ('recount', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (
             location_id,
             conflict["item_id"] or movement["item_id"],
             movement["lot"] or None,
+            int(req.blind),
             req.assign_to,
             iso_now(),
             req.by_user,
             next_server_seq(conn),
+            req.reason,
+            req.id,
+            movement["server_seq"],
         ),
     ).fetchone()[0]
     return f"CT-{task_id}"
 
 
 def map_name(
-    conn: sqlite3.Connection,
-    movement: sqlite3.Row,
-    code: str,
-    req: ResolutionRequest,
-    copy: Callable[[dict[str, Any]], None],
+    conn: sqlite3.Connection, movement: sqlite3.Row, code: str, req: ResolutionRequest
 ) -> dict[str, Any]:
+    """Teach the catalog the unknown name of a held movement; what was mapped.
+
+    ``UNKNOWN_ITEM``: the scanned code becomes a barcode of ``req.item`` (with
+    ``pack_qty``).  ``UNKNOWN_LOCATION``: the unknown code becomes another
+    name of ``req.location`` (its barcode, or an alias).  Later scans of the
+    code resolve; the caller then posts the held movement itself.
+    """
     wire = json.loads(movement["payload"])
     catalog = catalog_for(conn)
     if code == "UNKNOWN_ITEM":
@@ -136,16 +114,29 @@ def map_name(
             raise InvalidRequest(f"item: no item {req.item}")
         unknown = str(wire.get("item") or "")
         add_barcode(conn, found[0].id, unknown, req.pack_qty)
-        copy({})
-        return {"mapped": {"barcode": unknown, "item": found[0].sku, "pack_qty": req.pack_qty}}
+        return {"barcode": unknown, "item": found[0].sku, "pack_qty": req.pack_qty}
     if not req.location:
         raise InvalidRequest("location: the known location the unknown code stands for")
     known = catalog.location(req.location)
     if known is None or known.virtual:
         raise InvalidRequest(f"location: no location {req.location}")
-    side = next(
-        (s for s in ("from", "to") if wire.get(s) and catalog.location(wire[s]) is None), None
+    name = next(
+        (str(wire[s]) for s in ("from", "to") if wire.get(s) and catalog.location(wire[s]) is None),
+        None,
     )
-    changes = {side: known.code} if side else {}
-    copy(changes)
-    return {"mapped": {"location": wire.get(side) if side else None, "as": known.code}}
+    if name is None:
+        raise InvalidRequest("this movement names no unknown location any more")
+    how = add_location_code(conn, known.id, name, by_user=req.by_user)
+    return {"location": name, "as": known.code, "kept_as": how}
+
+
+def held_for_name(conn: sqlite3.Connection, code: str, name: str, but: int) -> list[sqlite3.Row]:
+    """Other open ``code`` conflicts of held movements naming ``name`` (oldest first)."""
+    fields = ("$.item",) if code == "UNKNOWN_ITEM" else ("$.from", "$.to")
+    where = " OR ".join(f"json_extract(m.payload, '{f}') = :name" for f in fields)
+    return conn.execute(
+        "SELECT c.id, c.movement_seq FROM conflicts c JOIN movements m"
+        " ON m.server_seq = c.movement_seq WHERE c.code = :code AND c.state = 'open'"
+        f" AND m.state = 'held' AND c.id != :but AND ({where}) ORDER BY c.movement_seq, c.id",
+        {"code": code, "name": name, "but": but},
+    ).fetchall()

@@ -10,17 +10,22 @@ Actions, and what each does to the movement:
 
     accept              a held count posts at its place (state applied); a
                         posted movement's conflict is acknowledged
-    accept_counted_now  a held count's quantity is taken as what is there now:
-                        an adjust posts the difference (state superseded)
+    accept_counted_now  a held count's quantity is asserted as of now: a count
+                        placed now posts (on the server's device, its note
+                        naming the held one); the held count is superseded
     edit                a held count posts with another quantity (edited); a
                         posted movement is voided and a corrected copy posts
     void                compensating entries for everything it posted (voided);
                         a held movement never posts (voided)
-    recount             a count task for the place (a held movement: superseded)
+    recount             a count task for the place (a held movement: superseded);
+                        when its count arrives, its outcome shows here
     map                 an unknown barcode becomes the item's, or an unknown
-                        location is read as a known one; the movement then
-                        posts as a server copy (superseded)
-    reallocate          an overpick's extra units go from staging back to a bin
+                        location code another name of a known one; the held
+                        movement itself then posts (its id, device, seq, place)
+                        and so does every other movement held for that name,
+                        each with a resolution of its own
+    reallocate          an overpick's extra units are reserved for open lines
+                        that need the item; the rest get a put-back task
 
 Idempotent: a resolution carries an id (the client's, or one made here); the
 same id again answers the stored resolution, and a conflict that is already
@@ -37,18 +42,18 @@ from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
-from .meta import next_server_seq
-from .resolution_postings import post_copy, post_held_count, void_postings
-from .resolution_request import ACTIONS, ResolutionRequest
-from .resolution_steps import (
-    adjust_to,
-    code_of,
-    lot_fields,
-    map_name,
-    post_server,
-    request_recount,
-    sku_of,
+from .meta import current_server_seq, next_server_seq
+from .overpick import reallocate_overpick
+from .recount_outcome import recount_outcome
+from .resolution_postings import (
+    post_copy,
+    post_count_now,
+    post_held_count,
+    repost_held,
+    void_postings,
 )
+from .resolution_request import ACTIONS, ResolutionRequest
+from .resolution_steps import held_for_name, map_name, request_recount, sku_of
 from .rules import Rules
 
 __all__ = ["ACTIONS", "ResolutionRequest", "resolve", "resolve_within", "stored_resolution"]
@@ -65,6 +70,8 @@ def stored_resolution(conn: sqlite3.Connection, resolution_id: str) -> dict[str,
     if row is None:
         return None
     detail = json.loads(row["detail"] or "{}")
+    if detail.get("count_task"):
+        detail["recount"] = recount_outcome(conn, detail["count_task"])
     return {
         "id": row["id"],
         "conflict": f"c-{row['conflict_id']}",
@@ -115,14 +122,37 @@ def resolve_within(
     movement = conn.execute(
         "SELECT * FROM movements WHERE server_seq = ?", (conflict["movement_seq"],)
     ).fetchone()
+    before = current_server_seq(conn)
     state, detail, whole_movement = _act(conn, request, conflict, movement, rules)
+    _record(conn, request, request.conflict_id, movement, state, detail, whole_movement, before)
+    if request.action == "map":
+        _map_the_others(conn, request, conflict, movement, detail, rules)
+    stored = stored_resolution(conn, request.id)
+    assert stored is not None
+    return {**stored, "replayed": False}
+
+
+def _record(
+    conn: sqlite3.Connection,
+    request: ResolutionRequest,
+    conflict_id: int,
+    movement: sqlite3.Row,
+    state: str,
+    detail: dict[str, Any],
+    whole_movement: bool,
+    before: int,
+    resolution_id: str | None = None,
+) -> None:
+    """The resolution row; its conflict (or every conflict of the movement that
+    was open before it) closed; the movement's new state, for the device."""
+    resolution_id = resolution_id or request.id
     seq = next_server_seq(conn)
     conn.execute(
         "INSERT INTO resolutions(id, conflict_id, movement_seq, action, reason, by_user, at,"
         " server_seq, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
-            request.id,
-            request.conflict_id,
+            resolution_id,
+            conflict_id,
             movement["server_seq"],
             request.action,
             request.reason,
@@ -132,20 +162,64 @@ def resolve_within(
             json.dumps(detail),
         ),
     )
-    closes = (
-        "movement_seq = ? AND state = 'open'" if whole_movement else "id = ? AND state = 'open'"
-    )
+    # Conflicts the resolution itself raised (a mapped movement that now
+    # goes negative, a count held again) stay open.
+    closes = "movement_seq = ?" if whole_movement else "id = ?"
     conn.execute(
-        f"UPDATE conflicts SET state = 'resolved', resolution_id = ? WHERE {closes}",
-        (request.id, movement["server_seq"] if whole_movement else request.conflict_id),
+        f"UPDATE conflicts SET state = 'resolved', resolution_id = ? WHERE {closes}"
+        " AND state = 'open' AND server_seq <= ?",
+        (resolution_id, movement["server_seq"] if whole_movement else conflict_id, before),
     )
     conn.execute(
         "UPDATE movements SET state = ?, status_seq = ? WHERE server_seq = ?",
         (state, seq, movement["server_seq"]),
     )
-    stored = stored_resolution(conn, request.id)
-    assert stored is not None
-    return {**stored, "replayed": False}
+
+
+def _map_the_others(
+    conn: sqlite3.Connection,
+    request: ResolutionRequest,
+    conflict: sqlite3.Row,
+    movement: sqlite3.Row,
+    detail: dict[str, Any],
+    rules: Rules,
+) -> None:
+    """Every other movement held for the same unknown name posts by the same
+    mapping, each with a resolution of its own (id ``<id>:c-<n>``)."""
+    mapped = detail["mapped"]
+    name = mapped.get("barcode") if conflict["code"] == "UNKNOWN_ITEM" else mapped.get("location")
+    others = held_for_name(conn, conflict["code"], name, conflict["id"])
+    also = []
+    for other_id, other_seq in others:
+        other = conn.execute(
+            "SELECT * FROM movements WHERE server_seq = ?", (other_seq,)
+        ).fetchone()
+        before = current_server_seq(conn)
+        state, other_detail = _post_mapped(conn, other, rules)
+        other_detail.update(mapped=mapped, with_resolution=request.id)
+        resolution_id = f"{request.id}:c-{other_id}"[:120]
+        _record(conn, request, other_id, other, state, other_detail, True, before, resolution_id)
+        also.append({"conflict": f"c-{other_id}", "movement": other["id"], "state": state,
+                     "resolution": resolution_id})  # fmt: skip
+    if also:
+        detail["also_mapped"] = also
+        conn.execute(
+            "UPDATE resolutions SET detail = ? WHERE id = ?", (json.dumps(detail), request.id)
+        )
+
+
+def _post_mapped(
+    conn: sqlite3.Connection, movement: sqlite3.Row, rules: Rules
+) -> tuple[str, dict[str, Any]]:
+    """Post a held movement whose name is mapped now: (its new state, detail)."""
+    result = repost_held(conn, movement, rules)
+    if result["outcome"] == "rejected":
+        raise InvalidRequest(f"{movement['id']} cannot post that way: {result['message']}")
+    detail: dict[str, Any] = {"posted": [], "outcome": result["outcome"]}
+    new = list(result["conflicts"])
+    if new:
+        detail["new_conflicts"] = new
+    return result["outcome"], detail
 
 
 def _check_voidable(movement: sqlite3.Row, done: str) -> None:
@@ -195,7 +269,16 @@ def _act(
     if req.action == "accept_counted_now":
         if not is_count_hold:
             raise InvalidRequest("accept_counted_now is for a held count")
-        detail.update(adjust_to(conn, movement, movement["units"], req, why, rules, posted))
+        now = post_count_now(
+            conn, movement, movement["units"], by_user=req.by_user, why=why, rules=rules
+        )
+        posted.append(now["id"])
+        detail.update(
+            counted=movement["units"],
+            on_hand_before=now["on_hand_before"],
+            adjusted=now["adjusted"],
+            count=now["id"],
+        )
         return "superseded", detail, True
     if req.action == "edit":
         if is_count_hold:
@@ -227,28 +310,22 @@ def _act(
     if req.action == "map":
         if not held or code not in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
             raise InvalidRequest("map is for a movement held with UNKNOWN_ITEM or UNKNOWN_LOCATION")
-        detail.update(map_name(conn, movement, code, req, copy))
-        return "superseded", detail, True
+        detail["mapped"] = map_name(conn, movement, code, req)
+        state, posting = _post_mapped(conn, movement, rules)
+        detail.update(posting)
+        return state, detail, True
     # reallocate
     if code != "OVERPICK":
         raise InvalidRequest("reallocate is for an OVERPICK")
-    if req.qty is None:
-        raise InvalidRequest("qty: how many of the picked units go back")
-    source = conn.execute("SELECT code FROM locations WHERE id = ?", (movement["to_id"],))
-    target = req.location or code_of(conn, movement["from_id"])
-    [result] = post_server(
-        conn,
-        {
-            "kind": "transfer",
-            "item": sku_of(conn, movement),
-            "from": source.fetchone()[0],
-            "to": target,
-            "qty": req.qty,
-            **lot_fields(conn, movement),
-        },
-        req,
-        why,
-        rules,
+    put_back_to = None
+    if req.location is not None:
+        place = catalog_for(conn).location(req.location)
+        if place is None or place.virtual:
+            raise InvalidRequest(f"location: no location {req.location}")
+        put_back_to = place.id
+    detail.update(
+        reallocate_overpick(
+            conn, movement, req.qty, put_back_to=put_back_to, by_user=req.by_user, why=why
+        )
     )
-    posted.append(result)
     return state, detail, False

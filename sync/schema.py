@@ -374,3 +374,7 @@ from . import schema_order_speed  # noqa: E402, F401  (m011: replaces an index o
 # Pick lists done, cartons unpacked, line_packed: after every other migration.
 # isort: split
 from . import schema_lifecycle  # noqa: E402, F401
+
+# m013 alters count_tasks (m006) and the console's tables.
+# isort: split
+from . import schema_recounts  # noqa: E402, F401

@@ -1,0 +1,209 @@
+"""Mapping an unknown barcode or location: the held movement itself posts."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from consolecalls import only_conflict, resolve, stock
+from devicesim import SimDevice
+from starlette.testclient import TestClient
+
+from server.database import Store
+from server.users import User
+from sync.verify import verify
+
+NEW_LABEL = "2000000000015"
+
+
+def _results(sim: SimDevice) -> dict[str, dict[str, Any]]:
+    return {r["id"]: r for page in sim.pull_all() for r in page["changes"]["results"]}
+
+
+def _movement_count(store: Store) -> int:
+    return int(store.read(lambda c: c.execute("SELECT count(*) FROM movements").fetchone()[0]))
+
+
+def test_map_an_unknown_barcode_posts_the_held_movement_itself(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store
+) -> None:
+    received = sim.record("receive", NEW_LABEL, 7, to="DOCK")
+    [held] = sim.push()["results"]
+    assert (held["outcome"], held["code"]) == ("held", "UNKNOWN_ITEM")
+    row = only_conflict(client, code="UNKNOWN_ITEM")
+    refused = resolve(client, row["id"], action="accept", reason="fine")
+    assert refused.status_code == 400 and "map" in refused.json()["message"]
+    movements_before = _movement_count(store)
+
+    done = resolve(client, row["id"], action="map", reason="new label", item="SKU-2")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["mapped"] == {"barcode": NEW_LABEL, "item": "SKU-2", "pack_qty": 1}
+    assert (body["movement"], body["movement_state"], body["posted"]) == (
+        received["id"],
+        "applied",
+        [],
+    )
+    assert _movement_count(store) == movements_before  # no server copy
+    assert stock(client, "SKU-2", "DOCK") == 7
+
+    shown = client.get(f"/api/movements/{received['id']}").json()
+    assert (shown["device_id"], shown["seq"], shown["state"]) == (sim.device_id, 1, "applied")
+    assert [(e["entry"], e["item"], e["location"], e["qty"]) for e in shown["ledger"]] == [
+        ("receive", "SKU-2", "SUPPLIER", -7),
+        ("receive", "SKU-2", "DOCK", 7),
+    ]
+    result = _results(sim)[received["id"]]
+    assert result["outcome"] == "applied"
+    assert result["conflicts"] == [{"id": row["id"], "code": "UNKNOWN_ITEM", "state": "resolved"}]
+    assert [(r["action"], r["reason"]) for r in result["resolutions"]] == [("map", "new label")]
+    # later scans of the code resolve
+    sim.record("receive", NEW_LABEL, 3, to="DOCK")
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    assert stock(client, "SKU-2", "DOCK") == 10
+    # a resent push of the held movement replays what was first answered
+    [again] = sim.push([received])["results"]
+    assert (again["replayed"], again["outcome"]) == (True, "held")
+    assert stock(client, "SKU-2", "DOCK") == 10
+    assert store.read(verify) == []
+
+
+def test_the_device_pulls_the_new_barcode_with_its_item(
+    client: TestClient, sim: SimDevice, supervisor: User
+) -> None:
+    sim.record("receive", NEW_LABEL, 2, to="DOCK")
+    sim.push()
+    row = only_conflict(client, code="UNKNOWN_ITEM")
+    assert resolve(client, row["id"], action="map", reason="case label", item="SKU-1",
+                   pack_qty=6).status_code == 201  # fmt: skip
+    items = {i["sku"]: i for page in sim.pull_all() for i in page["changes"]["items"]}
+    assert {"code": NEW_LABEL, "pack_qty": 6} in items["SKU-1"]["barcodes"]
+    assert stock(client, "SKU-1", "DOCK") == 12  # two cases of six
+
+
+def test_every_movement_held_for_the_same_code_posts_by_the_same_mapping(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    ana, bob = make_sim("ana"), make_sim("bob")
+    first = ana.record("receive", NEW_LABEL, 5, to="DOCK")
+    ana.push()
+    second = bob.record("receive", NEW_LABEL, 4, to="DOCK")
+    bob.push()
+    other = bob.record("receive", "2000000000022", 1, to="DOCK")  # another unknown code
+    bob.push()
+    conflicts = client.get("/api/conflicts", params={"sort": "oldest"}).json()["conflicts"]
+    assert [c["code"] for c in conflicts] == ["UNKNOWN_ITEM"] * 3
+    detail = client.get(f"/api/conflicts/{conflicts[0]['id']}").json()
+    assert [h["movement"] for h in detail["same_name_held"]] == [second["id"]]
+
+    done = resolve(client, conflicts[0]["id"], action="map", reason="new label", item="SKU-2",
+                   id="map-00000001")  # fmt: skip
+    assert done.status_code == 201, done.text
+    [also] = done.json()["also_mapped"]
+    assert (also["movement"], also["state"], also["resolution"]) == (
+        second["id"],
+        "applied",
+        f"map-00000001:{conflicts[1]['id']}",
+    )
+    assert stock(client, "SKU-2", "DOCK") == 9
+    assert _results(ana)[first["id"]]["outcome"] == "applied"
+    bobs = _results(bob)
+    assert bobs[second["id"]]["outcome"] == "applied"
+    [resolution] = bobs[second["id"]]["resolutions"]
+    assert (resolution["id"], resolution["action"], resolution["by"]) == (
+        also["resolution"],
+        "map",
+        supervisor.username,
+    )
+    assert bobs[other["id"]]["outcome"] == "held"  # not the same code: still waiting
+    [left] = client.get("/api/conflicts").json()["conflicts"]
+    assert left["movement"] == other["id"]
+    # the same resolution id again replays, and posts nothing twice
+    again = resolve(client, conflicts[0]["id"], action="map", reason="new label", item="SKU-2",
+                    id="map-00000001")  # fmt: skip
+    assert again.status_code == 200 and again.json()["replayed"] is True
+    assert stock(client, "SKU-2", "DOCK") == 9
+    assert store.read(verify) == []
+
+
+def test_map_an_unknown_location_posts_it_and_later_scans_resolve(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store
+) -> None:
+    moved = sim.record("transfer", "SKU-1", 4, from_="A-01", to="LZ9999")
+    assert sim.push()["results"][0]["code"] == "UNKNOWN_LOCATION"
+    row = only_conflict(client)
+    done = resolve(client, row["id"], action="map", reason="old label", location="A-03")
+    assert done.status_code == 201, done.text
+    assert done.json()["mapped"] == {"location": "LZ9999", "as": "A-03", "kept_as": "alias"}
+    assert done.json()["movement_state"] == "applied"
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "A-03")) == (96, 4)
+    assert _results(sim)[moved["id"]]["outcome"] == "applied"
+    sim.record("transfer", "SKU-1", 1, from_="A-01", to="LZ9999")
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    assert stock(client, "SKU-1", "LZ9999") == 5  # the code reads as A-03
+    assert stock(client, "SKU-1", "A-03") == 5
+    assert store.read(verify) == []
+
+
+def test_a_location_without_a_barcode_takes_the_code_devices_pull(
+    client: TestClient, sim: SimDevice, supervisor: User
+) -> None:
+    sim.record("transfer", "SKU-1", 2, from_="A-01", to="T1-OLD")
+    sim.push()
+    row = only_conflict(client)
+    done = resolve(client, row["id"], action="map", reason="old tote label", location="TOTE-1")
+    assert done.json()["mapped"]["kept_as"] == "barcode"
+    locations = {loc["code"]: loc for p in sim.pull_all() for loc in p["changes"]["locations"]}
+    assert locations["TOTE-1"]["barcode"] == "T1-OLD"
+
+
+def test_a_mapped_count_is_placed_where_it_was_counted_and_can_be_held_again(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    counter, picker = make_sim("counter"), make_sim("picker", "picker")
+    an_hour_ago = counter.now() - timedelta(hours=1)  # well before the pick
+    count = counter.record("count", NEW_LABEL, 50, to="A-01", at=an_hour_ago)  # SKU-2's 50
+    counter.push()
+    picker.pull_all()
+    picker.record("pick", "SKU-2", 10, from_="A-01", to="TOTE-1")
+    picker.push()
+    row = only_conflict(client, code="UNKNOWN_ITEM")
+    done = resolve(client, row["id"], action="map", reason="washer bag", item="SKU-2")
+    assert done.status_code == 201, done.text
+    # at its place (before the pick) the bin held 50: no variance, the pick applies on top
+    assert done.json()["movement_state"] == "applied"
+    assert stock(client, "SKU-2", "A-01") == 40
+    # a count that, once mapped, disagrees with the one just posted is held for
+    # that, as a new conflict
+    assert _results(counter)[count["id"]]["outcome"] == "applied"
+    counter.record("count", "2000000000039", 5, to="A-01")
+    counter.push()
+    row = only_conflict(client, code="UNKNOWN_ITEM")
+    done = resolve(client, row["id"], action="map", reason="washer box", item="SKU-2")
+    assert done.json()["movement_state"] == "held"
+    [new] = done.json()["new_conflicts"]
+    assert new["code"] == "COUNT_DISAGREEMENT"
+    assert only_conflict(client)["id"] == new["id"]
+    assert stock(client, "SKU-2", "A-01") == 40
+    assert store.read(verify) == []
+
+
+def test_map_to_a_lot_tracked_item_without_a_lot_is_refused_and_changes_nothing(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store
+) -> None:
+    sim.record("receive", NEW_LABEL, 3, to="DOCK")
+    sim.push()
+    row = only_conflict(client)
+    refused = resolve(client, row["id"], action="map", reason="glue", item="SKU-LOT")
+    assert refused.status_code == 400 and "lot" in refused.json()["message"]
+    assert only_conflict(client)["id"] == row["id"]
+    barcodes = store.read(
+        lambda c: c.execute(
+            "SELECT count(*) FROM item_barcodes WHERE code = ?", (NEW_LABEL,)
+        ).fetchone()[0]
+    )
+    assert barcodes == 0
+    # and the catalog did not keep it either: the next scan is still unknown
+    sim.record("receive", NEW_LABEL, 1, to="DOCK")
+    assert sim.push()["results"][0]["outcome"] == "held"
