@@ -1,0 +1,147 @@
+"""Reallocating an overpick: the extra units go to lines that need them, the rest back."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from consolecalls import only_conflict, order_body, resolve, stock
+from devicesim import SimDevice
+from starlette.testclient import TestClient
+
+from server.database import Store
+from server.users import User
+from sync.catalog import add_location
+from sync.verify import verify
+
+
+@pytest.fixture
+def totes(warehouse: Store) -> Store:
+    def more(conn: sqlite3.Connection) -> None:
+        for n in (2, 3):
+            add_location(conn, f"TOTE-{n}", "staging", warehouse="MAIN")
+
+    warehouse.transact(more)
+    return warehouse
+
+
+def _order(client: TestClient, ref: str, qty: int, priority: int = 5) -> dict[str, Any]:
+    res = client.post("/api/orders", json={**order_body(ref, "SKU-1", qty), "priority": priority})
+    assert res.status_code == 201, res.text
+    return dict(res.json())
+
+
+def _ref(line: str, task: str | None = None) -> dict[str, Any]:
+    return {"order_line": line, "task": task, "rma": None, "count_task": None}
+
+
+def _overpick(
+    client: TestClient, make_sim: Callable[..., SimDevice], line: str, tote: str = "TOTE-1"
+) -> tuple[SimDevice, dict[str, Any]]:
+    """Two pickers pick the same 30-unit line into a tote: bob's is the overpick."""
+    ana, bob = make_sim("ana", "picker"), make_sim("bob", "picker")
+    ana.record("pick", "SKU-1", 30, from_="A-01", to=tote, ref=_ref(line))
+    ana.push()
+    bob.record("pick", "SKU-1", 30, from_="A-01", to=tote, ref=_ref(line))
+    assert bob.push()["results"][0]["outcome"] == "flagged"
+    return bob, only_conflict(client, code="OVERPICK")
+
+
+def _order_status(client: TestClient, number: str) -> str:
+    return str(client.get(f"/api/orders/{number}").json()["status"])
+
+
+def _tasks(sim: SimDevice) -> dict[str, dict[str, Any]]:
+    return {t["id"]: t for page in sim.pull_all() for t in page["changes"]["tasks"]}
+
+
+def test_the_extra_units_go_to_the_most_urgent_backordered_lines_first(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    first = _order(client, "R-1", 30)
+    later = _order(client, "R-2", 80)  # 70 left to reserve: backordered, 10 short
+    urgent = _order(client, "R-3", 5, priority=1)  # nothing left: backordered, 5 short
+    assert (later["status"], urgent["status"]) == ("backordered", "backordered")
+    line = first["lines"][0]["line"]
+    bob, row = _overpick(client, make_sim, line)
+    refused = resolve(client, row["id"], action="reallocate", reason="x", qty=31)
+    assert refused.status_code == 400 and "at most 30" in refused.json()["message"]
+
+    done = resolve(client, row["id"], action="reallocate", reason="give them to who needs")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["qty"] == 30
+    assert [(r["order_line"], r["qty"], r["order_allocated"]) for r in body["reallocated"]] == [
+        (urgent["lines"][0]["line"], 5, True),  # priority 1 first
+        (later["lines"][0]["line"], 10, True),
+    ]
+    assert (body["put_back"]["qty"], body["put_back"]["to"]) == (15, "A-01")
+    assert (_order_status(client, urgent["number"]), _order_status(client, later["number"])) == (
+        "allocated",
+        "allocated",
+    )
+    reserved = client.get(f"/api/orders/{urgent['number']}").json()["lines"][0]["reservations"]
+    assert reserved == [{"location": "TOTE-1", "lot": None, "qty": 5}]
+    # nothing moved in the ledger yet: the units are where the pickers put them
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (40, 60)
+
+    # the put-back reaches the picker and is done by a movement like any other
+    task = _tasks(bob)[body["put_back"]["task"]]
+    assert (task["kind"], task["location"], task["to"], task["qty"]) == (
+        "putback",
+        "TOTE-1",
+        "A-01",
+        15,
+    )
+    bob.record("putaway", "SKU-1", 15, from_="TOTE-1", to="A-01", ref=_ref(line, task["id"]))
+    assert bob.push()["results"][0]["outcome"] == "applied"
+    assert _tasks(bob)[task["id"]]["status"] == "done"
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (55, 45)
+    assert store.read(verify) == []
+
+
+def test_a_line_on_an_open_pick_list_gets_a_task_for_the_units(
+    client: TestClient,
+    make_sim: Callable[..., SimDevice],
+    supervisor: User,
+    totes: Store,
+    store: Store,
+) -> None:
+    waiting = _order(client, "R-2", 20)
+    [number] = client.post("/api/waves", json={}).json()["pick_lists"]
+    pat = make_sim("pat", "picker")
+    assert client.post(f"/api/pick-lists/{number}/assign", json={"username": pat.user}).is_success
+    [task] = [t for t in _tasks(pat).values() if t["kind"] == "pick"]
+    first = _order(client, "R-1", 30)
+    assert task["tote"] != "TOTE-3"
+    _, row = _overpick(client, make_sim, first["lines"][0]["line"], "TOTE-3")
+    # pat finds only 5 and says why: no other bin has any, so R-2 is backordered
+    line2 = waiting["lines"][0]["line"]
+    pat.record("pick", "SKU-1", 5, from_="A-01", to=task["tote"], ref=_ref(line2, task["id"]),
+               reason="short: damaged")  # fmt: skip
+    pat.push()
+    assert _order_status(client, waiting["number"]) == "backordered"
+
+    done = resolve(client, row["id"], action="reallocate", reason="R-2 is short", qty=20)
+    assert done.status_code == 201, done.text
+    [given] = done.json()["reallocated"]
+    assert (given["order_line"], given["qty"]) == (line2, 15)
+    assert done.json()["put_back"]["qty"] == 5
+    assert _order_status(client, waiting["number"]) == "allocated"
+    new = _tasks(pat)[given["task"]]
+    assert (new["kind"], new["location"], new["tote"], new["qty"], new["order_line"]) == (
+        "pick",
+        "TOTE-3",
+        task["tote"],
+        15,
+        line2,
+    )
+    pat.record("pick", "SKU-1", 15, from_="TOTE-3", to=task["tote"], ref=_ref(line2, new["id"]))
+    assert pat.push()["results"][0]["outcome"] == "applied"  # not an overpick of its own
+    assert _order_status(client, waiting["number"]) == "picked"
+    assert stock(client, "SKU-1", task["tote"]) == 20
+    # R-1 gave up 20 of the 30 extra units and is still picked
+    assert client.get(f"/api/orders/{first['number']}").json()["status"] == "picked"
+    assert store.read(verify) == []
