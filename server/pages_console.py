@@ -92,6 +92,8 @@ def _form_resolution(number: int, form: dict[str, str], username: str) -> Resolu
     for name in ("item", "location", "assign_to"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()
+    if form.get("show_book"):
+        body["blind"] = False
     body.setdefault("reason", "")
     return ResolutionRequest.from_json(number, body, username)
 

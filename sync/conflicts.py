@@ -30,6 +30,7 @@ from .key_ledger import around
 from .posting import Poster
 from .readback import get_movement
 from .resolution_steps import held_for_name
+from .resolutions import stored_resolution
 
 __all__ = ["ConflictFilter", "list_conflicts", "conflict_detail", "parse_conflict_id"]
 
@@ -227,6 +228,12 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
         out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
             out["if_accepted"] = _if_accepted(conn, r["movement_id"], key, out["stock"]["now"])
+    out["resolution_details"] = [
+        stored_resolution(conn, x[0])
+        for x in conn.execute(
+            "SELECT id FROM resolutions WHERE movement_seq = ? ORDER BY server_seq", (seq,)
+        )
+    ]
     if out["held"] and r["code"] in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
         out["same_name_held"] = _same_name_held(conn, conflict_id, r["code"], movement)
     return out

@@ -27,6 +27,7 @@ from .handoffs import HANDOFF_SEQS, reassigned_rows
 from .kinds import PROTOCOL_VERSION
 from .meta import current_server_seq, epoch
 from .pull_rmas import RMA_SEQS, may_return, rma_rows
+from .recount_outcome import recount_outcome
 from .waves import TASKS_FOR_USER
 
 __all__ = ["PullRequest", "decode_pull", "pull", "mark_pulled"]
@@ -174,15 +175,25 @@ def _results(
         }
         if r[5] != r[6]:  # changed after it was posted: a supervisor resolved something
             result["resolutions"] = [
-                {"id": x[0], "conflict": f"c-{x[1]}", "action": x[2], "reason": x[3],
-                 "by": x[4], "at": x[5], "posted": json.loads(x[6] or "{}").get("posted", [])}
+                _resolution(conn, x)
                 for x in conn.execute(
                     "SELECT id, conflict_id, action, reason, by_user, at, detail FROM resolutions"
                     " WHERE movement_seq = ? ORDER BY server_seq",
                     (r[6],),
                 )
-            ]  # fmt: skip
+            ]
         out.append(result)
+    return out
+
+
+def _resolution(conn: sqlite3.Connection, x: sqlite3.Row) -> dict[str, Any]:
+    """One resolution as a device sees it; a recount's with its task and outcome."""
+    detail = json.loads(x[6] or "{}")
+    out = {"id": x[0], "conflict": f"c-{x[1]}", "action": x[2], "reason": x[3], "by": x[4],
+           "at": x[5], "posted": detail.get("posted", [])}  # fmt: skip
+    if detail.get("count_task"):
+        out["count_task"] = detail["count_task"]
+        out["recount"] = recount_outcome(conn, detail["count_task"])
     return out
 
 
