@@ -1,5 +1,7 @@
 // The counter: count tasks (count and recount, pulled with kind "count") and
-// free counts.  Scan the bin, scan the items (each scan counts up by the
+// free counts.  A recount (task_kind "recount": a supervisor asked for the
+// place to be counted again) is shown apart, with a "Recount" badge and the
+// supervisor's reason, and its count names the task like any other.  Scan the bin, scan the items (each scan counts up by the
 // scanned pack; the quantity can be typed or stepped), then submit: one count
 // movement per item and lot.  Blind by default: the expected quantity is never
 // shown unless the task allows it.  The count in progress is a draft in
@@ -38,23 +40,39 @@ export function create(ctx) {
     return row ? row.on_hand : 0;
   }
 
+  const isRecount = (task) => task.task_kind === "recount";
+
+  function badge(task) {
+    return isRecount(task) ? h("span", { class: "badge badge-recount" }, "Recount") : null;
+  }
+
+  function taskButton(task) {
+    return h("button", { type: "button", class: `block secondary count-task${isRecount(task) ? " recount" : ""}`, dataset: { task: task.id, taskKind: task.task_kind || "count" }, onclick: () => start(task) },
+      badge(task),
+      h("span", { class: "task-what" }, `${task.id} · ${task.location}${task.item ? ` · ${task.item}` : ""}`),
+      task.reason ? h("span", { class: "task-reason" }, task.reason) : null,
+    );
+  }
+
   function renderTasks() {
     const open = tasks.filter((t) => !doneTasks.has(t.id));
+    const recounts = open.filter(isRecount);
+    const counts = open.filter((t) => !isRecount(t));
     el.replaceChildren(h("h1", {}, "Count"));
     el.append(h("button", { type: "button", class: "block", id: "free-count", onclick: () => start(null) }, "Free count: scan a bin"));
-    el.append(h("h2", {}, open.length ? "Count tasks" : "No count tasks"));
-    for (const task of open) {
-      el.append(
-        h("button", { type: "button", class: "block secondary", dataset: { task: task.id }, onclick: () => start(task) },
-          `${task.id} · ${task.location}${task.item ? ` · ${task.item}` : ""}${task.task_kind === "recount" ? " · Recount" : ""}`),
-      );
+    if (recounts.length) {
+      el.append(h("h2", {}, "Recounts asked for"));
+      el.append(h("div", { class: "tasks recounts" }, recounts.map(taskButton)));
     }
+    el.append(h("h2", {}, counts.length ? "Count tasks" : "No count tasks"));
+    for (const task of counts) el.append(taskButton(task));
   }
 
   async function renderDraft() {
     const task = draft.task ? tasks.find((t) => t.id === draft.task) : null;
     el.replaceChildren(
-      h("h1", {}, task ? `${task.task_kind === "recount" ? "Recount" : "Count"} ${task.id}` : "Free count"),
+      h("h1", {}, task ? `${isRecount(task) ? "Recount" : "Count"} ${task.id}` : "Free count"),
+      task && task.reason ? h("p", { class: "task-reason", id: "task-reason" }, `Why: ${task.reason}`) : null,
       h("p", { class: "prompt", id: "prompt" }, draft.bin ? `Bin ${draft.bin}: scan each item` : "Scan the bin"),
     );
     const lines = h("div", { class: "lines" });
@@ -98,7 +116,9 @@ export function create(ctx) {
     }));
     await movements.record(list, { deleteDraft: "count" });
     if (draft.task) doneTasks.add(draft.task);
-    feedback("good", `Count of ${draft.bin} stored (${list.length} line${list.length === 1 ? "" : "s"})`);
+    const task = draft.task ? tasks.find((t) => t.id === draft.task) : null;
+    const what = task && isRecount(task) ? "Recount" : "Count";
+    feedback("good", `${what} of ${draft.bin} stored (${list.length} line${list.length === 1 ? "" : "s"})`);
     draft = null;
     render();
   }
