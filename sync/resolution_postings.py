@@ -161,12 +161,13 @@ def repost_held(conn: sqlite3.Connection, movement: sqlite3.Row, rules: Rules) -
         return result.as_json()
     poster.flush()
     item_id, lot, from_id, to_id, units = names
+    # code and message stay what was first answered (a resend replays them);
+    # the new outcome is the state the resolution sets, its conflicts are rows.
     conn.execute(
-        "UPDATE movements SET item_id = ?, lot = ?, from_id = ?, to_id = ?, units = ?,"
-        " code = coalesce(?, code), message = coalesce(?, message) WHERE server_seq = ?",
-        (item_id, lot, from_id, to_id, units, result.code, result.message,
-         movement["server_seq"]),
-    )  # fmt: skip
+        "UPDATE movements SET item_id = ?, lot = ?, from_id = ?, to_id = ?, units = ?"
+        " WHERE server_seq = ?",
+        (item_id, lot, from_id, to_id, units, movement["server_seq"]),
+    )
     return {**result.as_json(), "posted_seq": posting}
 
 
