@@ -4,6 +4,7 @@ resolved at most once, and resent pushes change nothing afterwards."""
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -18,6 +19,7 @@ from server.app import create_app
 from server.settings import Settings
 from server.users import add_user
 from sync.catalog import add_item, add_location, add_warehouse
+from sync.orders import create_order, decode_order
 from sync.verify import verify
 
 CHEAP_HASHER = PasswordHasher.from_parameters(profiles.CHEAPEST)
@@ -26,12 +28,16 @@ ITEMS = ["SKU-1", "SKU-2"]
 
 movement_st = st.one_of(
     st.tuples(st.just("pick"), st.sampled_from(ITEMS), st.integers(1, 30), st.sampled_from(BINS)),
+    # a pick against an order line (of 10 units of SKU-1): more makes an OVERPICK
+    st.tuples(st.just("pick_line"), st.just("SKU-1"), st.integers(1, 12), st.sampled_from(BINS)),
     st.tuples(st.just("count"), st.sampled_from(ITEMS), st.integers(0, 40), st.sampled_from(BINS)),
     st.tuples(st.just("receive"), st.sampled_from(["SKU-1", "NEW-CODE"]), st.integers(1, 9),
               st.just("DOCK")),
 )  # fmt: skip
 decision_st = st.tuples(
-    st.sampled_from(["accept", "accept_counted_now", "edit", "void", "recount", "map"]),
+    st.sampled_from(
+        ["accept", "accept_counted_now", "edit", "void", "recount", "map", "reallocate"]
+    ),
     st.integers(1, 30),
     st.booleans(),  # sent twice
 )
@@ -49,6 +55,16 @@ def _seed(conn: Any) -> None:
     add_user(conn, "ana", "counter", "correct-horse-battery", hasher=CHEAP_HASHER)
 
 
+def _order(store: Any, ref: str, qty: int) -> str:
+    """An order of ``qty`` SKU-1 (nothing in stock: backordered); its line."""
+    body = {"channel": "shop", "external_ref": ref, "customer": "Ada",
+            "ship_to": {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds",
+                        "postcode": "LS1 1AA", "country": "GB"},
+            "lines": [{"item": "SKU-1", "qty": qty}]}  # fmt: skip
+    made, _ = store.write(create_order, decode_order(json.dumps(body).encode()), by_user="sue")
+    return str(made["lines"][0]["line"])
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(st.lists(movement_st, min_size=1, max_size=8), min_size=2, max_size=2),
@@ -62,6 +78,7 @@ def test_resolutions_keep_the_ledger_whole(
         with TestClient(app) as client:
             store = app.state.store
             store.transact(_seed)
+            lines = [_order(store, ref, qty) for ref, qty in (("P-1", 10), ("P-2", 15))]
             sims = []
             for n, history in enumerate(histories):
                 sim = SimDevice.register(client, username="ana", password="correct-horse-battery",
@@ -70,6 +87,10 @@ def test_resolutions_keep_the_ledger_whole(
                 for kind, item, qty, where in history:
                     if kind == "pick":
                         sim.record("pick", item, qty, from_=where, to="TOTE-1")
+                    elif kind == "pick_line":
+                        ref = {"order_line": lines[0], "task": None, "rma": None,
+                               "count_task": None}  # fmt: skip
+                        sim.record("pick", item, qty, from_=where, to="TOTE-1", ref=ref)
                     else:
                         sim.record(kind, item, qty, to=where)
                 sim.push()
@@ -89,7 +110,7 @@ def test_resolutions_keep_the_ledger_whole(
                     "reason": "property",
                     "id": f"decision-{n:04d}",
                     "counted": qty,
-                    "qty": qty,
+                    "qty": None if action == "reallocate" else qty,  # all the extra units
                     "item": "SKU-2",
                     "location": "A-02",
                 }
