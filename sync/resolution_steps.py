@@ -1,4 +1,4 @@
-"""The steps resolutions are made of: server movements, names, count tasks.
+"""The steps resolutions are made of: names, held movements of a name, count tasks.
 
 Used by ``resolutions._act``; each runs inside the caller's write
 transaction and raises ``InvalidRequest`` when the step cannot be taken.
@@ -13,50 +13,21 @@ from typing import Any
 from .catalog import add_barcode, add_location_code, catalog_for
 from .clock import iso_now
 from .errors import InvalidRequest
-from .local import post_local_within
 from .meta import next_server_seq
 from .resolution_request import ResolutionRequest
-from .rules import Rules
 
 __all__ = [
-    "post_server",
     "sku_of",
-    "code_of",
-    "lot_fields",
     "request_recount",
     "map_name",
     "held_for_name",
 ]
 
 
-def post_server(
-    conn: sqlite3.Connection, wire: dict[str, Any], req: ResolutionRequest, why: str, rules: Rules
-) -> list[str]:
-    results = post_local_within(conn, [{**wire, "note": why[:2000]}], user=req.by_user, rules=rules)
-    for result in results:
-        if result["outcome"] == "rejected":
-            raise InvalidRequest(f"cannot post that: {result['message']}")
-    return [r["id"] for r in results]
-
-
 def sku_of(conn: sqlite3.Connection, movement: sqlite3.Row) -> str:
     return str(
         conn.execute("SELECT sku FROM items WHERE id = ?", (movement["item_id"],)).fetchone()[0]
     )
-
-
-def code_of(conn: sqlite3.Connection, location_id: int | None) -> str:
-    row = conn.execute("SELECT code FROM locations WHERE id = ?", (location_id,)).fetchone()
-    if row is None:
-        raise InvalidRequest("location: where the units go")
-    return str(row[0])
-
-
-def lot_fields(conn: sqlite3.Connection, movement: sqlite3.Row) -> dict[str, Any]:
-    if not movement["lot"]:
-        return {}
-    tracking = conn.execute("SELECT tracking FROM items WHERE id = ?", (movement["item_id"],))
-    return {"serial" if tracking.fetchone()[0] == "serial" else "lot": movement["lot"]}
 
 
 def request_recount(
