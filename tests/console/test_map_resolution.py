@@ -96,6 +96,8 @@ def test_every_movement_held_for_the_same_code_posts_by_the_same_mapping(
     assert [c["code"] for c in conflicts] == ["UNKNOWN_ITEM"] * 3
     detail = client.get(f"/api/conflicts/{conflicts[0]['id']}").json()
     assert [h["movement"] for h in detail["same_name_held"]] == [second["id"]]
+    page = client.get(f"/console/conflicts/{conflicts[0]['id']}").text
+    assert "1 other movement held for the same unknown name: a map posts it too" in page
 
     done = resolve(client, conflicts[0]["id"], action="map", reason="new label", item="SKU-2",
                    id="map-00000001")  # fmt: skip
