@@ -12,7 +12,10 @@ the server's own device (batches of 500): each is held ``COUNT_VARIANCE`` or
 2. accepting a tenth of them one by one (``resolve``, one write transaction
    each, as the API does): resolutions per second, against the counts pushed
    per second in step 0 (batches of 500) and against single-movement pushes
-   (``post_local`` of one count) measured now;
+   (``post_local`` of one count) measured now; then another tenth accepted
+   "as counted now" (a count placed now), and one ``map`` of an unknown
+   barcode that a tenth as many receipts were held for (it posts them all):
+   held movements posted per second, against accept;
 3. ``verify`` afterwards: the ledger still matches stock.
 
 The last line is ``summary key=value ...``; it never fails on timing.
@@ -90,6 +93,29 @@ def main() -> None:
             resolve(conn, ResolutionRequest(number, "accept", "bench", "bench"), rules)
         resolve_per_s = len(to_resolve) / (time.perf_counter() - started)
 
+        # "accept as counted now" (a count placed now) on as many, in the same run
+        now_ids = [r[0] for r in conn.execute(
+            "SELECT id FROM conflicts WHERE state = 'open' ORDER BY random() LIMIT ?", (n // 10,)
+        )]  # fmt: skip
+        started = time.perf_counter()
+        for number in now_ids:
+            resolve(conn, ResolutionRequest(number, "accept_counted_now", "bench", "bench"), rules)
+        counted_now_per_s = len(now_ids) / (time.perf_counter() - started)
+
+        # one map of an unknown barcode posts every movement held for it
+        dock = conn.execute("SELECT code FROM locations WHERE kind = 'receiving'").fetchone()[0]
+        for start in range(0, n // 10, 500):
+            post_local(conn, [{"kind": "receive", "item": "BENCH-UNKNOWN-1", "to": dock, "qty": 1}
+                              for _ in range(min(500, n // 10 - start))], user="bench")  # fmt: skip
+        first = conn.execute(
+            "SELECT min(id) FROM conflicts WHERE code = 'UNKNOWN_ITEM' AND state = 'open'"
+        ).fetchone()[0]
+        started = time.perf_counter()
+        mapped = resolve(conn, ResolutionRequest(first, "map", "bench", "bench",
+                                                 item=places[0][0]), rules)  # fmt: skip
+        map_posted = 1 + len(mapped.get("also_mapped", []))
+        map_posts_per_s = map_posted / (time.perf_counter() - started)
+
         singles = [rng.choice(places) for _ in range(len(to_resolve))]
         started = time.perf_counter()
         for sku, code, _ in singles:
@@ -106,11 +132,17 @@ def main() -> None:
     print(f"conflict detail: p50 {detail_p50:.1f} ms, p95 {detail_p95:.1f} ms")
     print(f"accept, one transaction each: {resolve_per_s:.0f}/s;"
           f" single-movement post_local: {single_per_s:.0f}/s")  # fmt: skip
+    print(f"accept as counted now: {counted_now_per_s:.0f}/s; one map posted {map_posted}"
+          f" held movements at {map_posts_per_s:.0f}/s")  # fmt: skip
     print(
         f"summary conflicts={open_now} inbox_p50_ms={inbox_p50:.1f} inbox_p95_ms={inbox_p95:.1f}"
         f" detail_p50_ms={detail_p50:.1f} resolutions={len(to_resolve)}"
         f" resolve_per_s={resolve_per_s:.0f} single_post_per_s={single_per_s:.0f}"
         f" ratio_resolve_to_single_post={resolve_per_s / single_per_s:.2f}"
+        f" counted_now_per_s={counted_now_per_s:.0f}"
+        f" ratio_counted_now_to_accept={counted_now_per_s / resolve_per_s:.2f}"
+        f" map_posted={map_posted} map_posts_per_s={map_posts_per_s:.0f}"
+        f" ratio_map_post_to_accept={map_posts_per_s / resolve_per_s:.2f}"
         f" batched_counts_per_s={batched_per_s:.0f} verify={'ok' if not problems else 'FAILED'}"
     )
 
