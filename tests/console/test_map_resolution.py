@@ -209,3 +209,29 @@ def test_map_to_a_lot_tracked_item_without_a_lot_is_refused_and_changes_nothing(
     # and the catalog did not keep it either: the next scan is still unknown
     sim.record("receive", NEW_LABEL, 1, to="DOCK")
     assert sim.push()["results"][0]["outcome"] == "held"
+
+
+def test_a_mapped_movement_that_goes_negative_is_flagged_and_can_be_voided(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store
+) -> None:
+    moved = sim.record("transfer", "SKU-1", 150, from_="A-01", to="LZ-OLD")  # 100 there
+    sim.push()
+    row = only_conflict(client)
+    done = resolve(client, row["id"], action="map", reason="old label", location="A-04")
+    assert done.json()["movement_state"] == "flagged"
+    [negative] = done.json()["new_conflicts"]
+    assert negative["code"] == "NEGATIVE_STOCK"
+    assert only_conflict(client)["id"] == negative["id"]  # raised by the mapping: still open
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "A-04")) == (-50, 150)
+    voided = resolve(client, negative["id"], action="void", reason="it was 15, not 150")
+    assert voided.status_code == 201, voided.text
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "A-04")) == (100, 0)
+    ledger = client.get(f"/api/movements/{moved['id']}").json()["ledger"]
+    assert sorted((e["entry"], e["location"], e["qty"]) for e in ledger) == [
+        ("transfer", "A-01", -150),
+        ("transfer", "A-04", 150),
+        ("void", "A-01", 150),
+        ("void", "A-04", -150),
+    ]
+    assert _results(sim)[moved["id"]]["outcome"] == "voided"
+    assert store.read(verify) == []
