@@ -189,20 +189,31 @@ def _map_the_others(
     mapped = detail["mapped"]
     name = mapped.get("barcode") if conflict["code"] == "UNKNOWN_ITEM" else mapped.get("location")
     others = held_for_name(conn, conflict["code"], name, conflict["id"])
-    also = []
+    also: list[dict[str, Any]] = []
+    left: list[dict[str, Any]] = []
     for other_id, other_seq in others:
         other = conn.execute(
             "SELECT * FROM movements WHERE server_seq = ?", (other_seq,)
         ).fetchone()
         before = current_server_seq(conn)
-        state, other_detail = _post_mapped(conn, other, rules)
+        conn.execute("SAVEPOINT map_other")
+        try:
+            state, other_detail = _post_mapped(conn, other, rules)
+        except InvalidRequest as exc:  # it alone cannot post this way: it stays open
+            conn.execute("ROLLBACK TO SAVEPOINT map_other")
+            conn.execute("RELEASE SAVEPOINT map_other")
+            left.append({"conflict": f"c-{other_id}", "movement": other["id"], "why": exc.message})
+            continue
+        conn.execute("RELEASE SAVEPOINT map_other")
         other_detail.update(mapped=mapped, with_resolution=request.id)
         resolution_id = f"{request.id}:c-{other_id}"[:120]
         _record(conn, request, other_id, other, state, other_detail, True, before, resolution_id)
         also.append({"conflict": f"c-{other_id}", "movement": other["id"], "state": state,
                      "resolution": resolution_id})  # fmt: skip
-    if also:
+    if also or left:
         detail["also_mapped"] = also
+        if left:
+            detail["not_mapped"] = left
         conn.execute(
             "UPDATE resolutions SET detail = ? WHERE id = ?", (json.dumps(detail), request.id)
         )

@@ -235,3 +235,29 @@ def test_a_mapped_movement_that_goes_negative_is_flagged_and_can_be_voided(
     ]
     assert _results(sim)[moved["id"]]["outcome"] == "voided"
     assert store.read(verify) == []
+
+
+def test_another_held_movement_that_cannot_post_by_the_mapping_stays_open(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store
+) -> None:
+    with_lot = sim.record("receive", NEW_LABEL, 3, to="DOCK", lot="L-9")
+    without = sim.record("receive", NEW_LABEL, 2, to="DOCK")  # a lot-tracked item needs one
+    sim.push()
+    first, second = client.get("/api/conflicts", params={"sort": "oldest"}).json()["conflicts"]
+    assert first["movement"] == with_lot["id"]
+    done = resolve(client, first["id"], action="map", reason="glue", item="SKU-LOT")
+    assert done.status_code == 201, done.text
+    assert done.json()["also_mapped"] == []
+    [left] = done.json()["not_mapped"]
+    assert (left["conflict"], left["movement"]) == (second["id"], without["id"])
+    assert "lot" in left["why"]
+    assert only_conflict(client)["id"] == second["id"]
+    assert stock(client, "SKU-LOT", "DOCK") == 3
+    results = _results(sim)
+    assert (results[with_lot["id"]]["outcome"], results[without["id"]]["outcome"]) == (
+        "applied",
+        "held",
+    )
+    void = resolve(client, second["id"], action="void", reason="no lot on the label")
+    assert void.status_code == 201
+    assert store.read(verify) == []
