@@ -251,6 +251,8 @@ def test_another_held_movement_that_cannot_post_by_the_mapping_stays_open(
     [left] = done.json()["not_mapped"]
     assert (left["conflict"], left["movement"]) == (second["id"], without["id"])
     assert "lot" in left["why"]
+    page = client.get(f"/console/conflicts/{first['id']}").text
+    assert f'could not post by this mapping: <a href="/console/conflicts/{second["id"]}">' in page
     assert only_conflict(client)["id"] == second["id"]
     assert stock(client, "SKU-LOT", "DOCK") == 3
     results = _results(sim)
