@@ -143,7 +143,10 @@ def reallocate_overpick(
     item_id, tote_id, lot = movement["item_id"], movement["to_id"], movement["lot"]
     counted = (
         conn.execute(
-            "SELECT 1 FROM line_picks WHERE order_line_id = ? AND movement_seq = ? AND units > 0",
+            # a pick held and then posted (a mapped name) counted at its posting
+            "SELECT 1 FROM line_picks WHERE order_line_id = ?1 AND units > 0 AND movement_seq IN"
+            " (?2, (SELECT min(server_seq) FROM ledger"
+            "       WHERE movement_seq = ?2 AND entry = 'pick'))",
             (line["id"], movement["server_seq"]),
         ).fetchone()
         is not None
