@@ -371,7 +371,7 @@ from . import schema_floor  # noqa: E402, F401
 # isort: split
 from . import schema_order_speed  # noqa: E402, F401  (m011: replaces an index of m002)
 
-# Pick lists done, cartons unpacked, line_packed: after every other migration.
+# m010: pick lists done, cartons unpacked, line_packed.
 # isort: split
 from . import schema_lifecycle  # noqa: E402, F401
 
