@@ -109,11 +109,18 @@ def test_a_line_on_an_open_pick_list_gets_a_task_for_the_units(
     totes: Store,
     store: Store,
 ) -> None:
-    waiting = _order(client, "R-2", 20)
+    # R-2 has a second line, so its list is still open after the short pick below
+    body = order_body("R-2", "SKU-1", 20)
+    body["lines"].append({"item": "SKU-2", "qty": 1})
+    res = client.post("/api/orders", json=body)
+    assert res.status_code == 201, res.text
+    waiting = res.json()
     [number] = client.post("/api/waves", json={}).json()["pick_lists"]
     pat = make_sim("pat", "picker")
     assert client.post(f"/api/pick-lists/{number}/assign", json={"username": pat.user}).is_success
-    [task] = [t for t in _tasks(pat).values() if t["kind"] == "pick"]
+    picks = [t for t in _tasks(pat).values() if t["kind"] == "pick"]
+    [task] = [t for t in picks if t["item"] == "SKU-1"]
+    [other] = [t for t in picks if t["item"] == "SKU-2"]
     first = _order(client, "R-1", 30)
     assert task["tote"] != "TOTE-3"
     _, row = _overpick(client, make_sim, first["lines"][0]["line"], "TOTE-3")
@@ -140,8 +147,49 @@ def test_a_line_on_an_open_pick_list_gets_a_task_for_the_units(
     )
     pat.record("pick", "SKU-1", 15, from_="TOTE-3", to=task["tote"], ref=_ref(line2, new["id"]))
     assert pat.push()["results"][0]["outcome"] == "applied"  # not an overpick of its own
+    assert _order_status(client, waiting["number"]) == "picking"
+    line3 = waiting["lines"][1]["line"]
+    pat.record("pick", "SKU-2", 1, from_="A-01", to=task["tote"], ref=_ref(line3, other["id"]))
+    assert pat.push()["results"][0]["outcome"] == "applied"
     assert _order_status(client, waiting["number"]) == "picked"
     assert stock(client, "SKU-1", task["tote"]) == 20
     # R-1 gave up 20 of the 30 extra units and is still picked
     assert client.get(f"/api/orders/{first['number']}").json()["status"] == "picked"
+    assert store.read(verify) == []
+
+
+def test_a_line_whose_list_finished_short_is_picked_from_the_next_wave(
+    client: TestClient,
+    make_sim: Callable[..., SimDevice],
+    supervisor: User,
+    totes: Store,
+    store: Store,
+) -> None:
+    waiting = _order(client, "R-2", 20)
+    [number] = client.post("/api/waves", json={}).json()["pick_lists"]
+    pat = make_sim("pat", "picker")
+    assert client.post(f"/api/pick-lists/{number}/assign", json={"username": pat.user}).is_success
+    [task] = [t for t in _tasks(pat).values() if t["kind"] == "pick"]
+    first = _order(client, "R-1", 30)
+    _, row = _overpick(client, make_sim, first["lines"][0]["line"], "TOTE-3")
+    line2 = waiting["lines"][0]["line"]
+    # the list's only task ends short, so the list is done
+    pat.record("pick", "SKU-1", 5, from_="A-01", to=task["tote"], ref=_ref(line2, task["id"]),
+               reason="short: damaged")  # fmt: skip
+    pat.push()
+    assert _order_status(client, waiting["number"]) == "backordered"
+
+    done = resolve(client, row["id"], action="reallocate", reason="R-2 is short", qty=20)
+    assert done.status_code == 201, done.text
+    [given] = done.json()["reallocated"]
+    assert (given["order_line"], given["qty"], given["task"]) == (line2, 15, None)
+    assert _order_status(client, waiting["number"]) == "allocated"
+    # the next wave picks the 15 units from where they wait
+    [again] = client.post("/api/waves", json={}).json()["pick_lists"]
+    assert client.post(f"/api/pick-lists/{again}/assign", json={"username": pat.user}).is_success
+    [new] = [t for t in _tasks(pat).values() if t["kind"] == "pick" and t["status"] == "open"]
+    assert (new["location"], new["qty"], new["order_line"]) == ("TOTE-3", 15, line2)
+    pat.record("pick", "SKU-1", 15, from_="TOTE-3", to=new["tote"], ref=_ref(line2, new["id"]))
+    assert pat.push()["results"][0]["outcome"] == "applied"
+    assert _order_status(client, waiting["number"]) == "picked"
     assert store.read(verify) == []
