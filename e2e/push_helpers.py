@@ -124,6 +124,16 @@ def registration_id(cdp: CDPSession, page: Page, scope: str) -> str:
     while scope not in found and time.monotonic() < deadline:
         page.wait_for_timeout(100)
     assert scope in found, f"no service worker registration for {scope}: {found}"
+    # A push delivered before the worker is activated can be dropped: wait for it.
+    page.evaluate(
+        """async () => {
+             const worker = (await navigator.serviceWorker.ready).active;
+             if (worker.state === "activated") return;
+             await new Promise((done) => worker.addEventListener("statechange", () => {
+               if (worker.state === "activated") done();
+             }));
+           }"""
+    )
     return found[scope]
 
 
