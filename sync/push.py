@@ -25,12 +25,13 @@ from .catalog import catalog_for
 from .clock import EventClock, iso_now, ms_to_iso, now_ms
 from .db import is_transient, write_transaction
 from .errors import DeviceForked, DeviceRefused, EpochMismatch, ShelfsyncError
-from .merge import Merger, Result, stock_keys
+from .merge import Merger, Result
 from .meta import epoch
 from .movement import Incoming, PushRequest, decode_push
 from .posting import Poster
 from .readback import stored_result
 from .rules import Rules
+from .stock_keys import stock_keys
 
 __all__ = ["push", "push_in_transaction", "decode_push", "PushRequest", "run_batch"]
 
