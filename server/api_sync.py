@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from typing import Any
 
 from starlette.background import BackgroundTask
 from starlette.requests import Request
@@ -25,7 +26,8 @@ from sync.db import is_transient
 from sync.errors import DeviceRefused, TransientStoreError
 from sync.orders import allocate_backorders
 from sync.pull import decode_pull, mark_pulled, pull
-from sync.push import decode_push, push_in_transaction
+from sync.push import PushRequest, decode_push, push_in_transaction
+from sync.rules import Rules
 
 __all__ = ["routes"]
 
@@ -41,14 +43,14 @@ async def push_view(request: Request) -> Response:
     # revocation is checked again inside the write transaction; pushes that arrive
     # together commit together (Store.group)
     rules = request.app.state.rules
-    result = await store.agroup(push_in_transaction, push_request, rules, now_ms())
+    result, waiting = await store.agroup(_push, push_request, rules, now_ms())
     response = json_response(result)
     posted = [
         r["server_seq"]
         for r in result["results"]
         if r["outcome"] in ("applied", "flagged") and not r["replayed"]
     ]
-    if posted:
+    if posted and waiting:
         response.background = BackgroundTask(_allocate_backorders, store, min(posted) - 1)
     return response
 
@@ -71,12 +73,20 @@ def _same_device(request: Request, device_id: str) -> None:
         raise DeviceRefused("this token belongs to another device")
 
 
+def _push(
+    conn: sqlite3.Connection, push_request: PushRequest, rules: Rules, received_ms: int
+) -> tuple[dict[str, Any], bool]:
+    """The push, and whether any order waits for stock: asked on the writer, in
+    the push's transaction, so a push with no backorder waiting needs no second
+    trip through the thread pool after answering."""
+    return push_in_transaction(conn, push_request, rules, received_ms), has_backorders(conn)
+
+
 def _allocate_backorders(store: Store, since_seq: int) -> None:
     """Stock that arrived may fill backorders; after answering, best effort
     (a backorder not filled now is filled by the next arrival)."""
     try:
-        if store.read(has_backorders):
-            store.write(allocate_backorders, since_seq, by_user="system")
+        store.write(allocate_backorders, since_seq, by_user="system")
     except TransientStoreError:
         log.warning("backorders not allocated this time: the database was busy")
 
