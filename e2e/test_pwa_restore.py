@@ -13,6 +13,18 @@ from pwa_helpers import PHONE, login, on_hand, open_app, scan, sent_log, stocked
 
 if TYPE_CHECKING:
     from conftest import OwnServer
+    from playwright.sync_api import Page
+
+
+def until_sent(page: Page, count: int) -> None:
+    """Until the sent log holds ``count`` movements: "0 to send" alone also holds
+    before the scans just typed are stored, and the sync before them counts as
+    synced."""
+    page.wait_for_function(
+        "(n) => window.shelfsync.db.allMovements().then((log) => log.sent.length === n)",
+        arg=count,
+        timeout=20000,
+    )
 
 
 def test_restore_to_an_older_backup_loses_nothing(
@@ -29,11 +41,13 @@ def test_restore_to_an_older_backup_loses_nothing(
 
     scan(page, "DOCK-1")
     scan(page, item["ean"])  # A: in the backup
+    until_sent(page, 1)
     wait_synced(page)
     backup = tmp_path / "older.db"
     own_server.cli("backup", str(backup))
     scan(page, item["ean"])  # B and C: acknowledged, then lost by the restore
     scan(page, item["ean"])
+    until_sent(page, 3)
     expect(page.locator("#pending")).to_have_text("0 to send")
     wait_synced(page)
     acked = sorted(sent_log(page)["sent"], key=lambda e: e["seq"])
@@ -82,6 +96,7 @@ def test_restore_to_a_backup_from_before_the_device_registered(
     scan(page, "DOCK-2")
     scan(page, item["ean"])
     scan(page, item["ean"])
+    until_sent(page, 2)
     expect(page.locator("#pending")).to_have_text("0 to send")
     wait_synced(page)
     acked = [e["id"] for e in sent_log(page)["sent"]]
