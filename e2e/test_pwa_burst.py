@@ -46,5 +46,49 @@ def test_ten_scans_a_second_on_a_busy_page(signed_in: Any, live_server: LiveServ
     assert [e["seq"] for e in entries] == list(range(1, SCANS + 1))
     assert len({e["id"] for e in entries}) == SCANS
     assert all(e["movement"]["qty"] == 1 and e["movement"]["to"] == "DOCK-2" for e in entries)
+    assert all(e["movement"]["item"] == item["sku"] for e in entries)  # no codes run together
+    expect(field).to_have_value("")
     assert on_hand(api, url, item["sku"], "DOCK-2") == before + SCANS
+    context.close()
+
+
+# Scans typed while earlier ones are still being stored: a wedge's characters
+# and Enters all handled in one task, so no commit lands between them.
+TYPE_AHEAD = """(codes) => {
+  const field = document.getElementById('scan');
+  for (const code of codes) {
+    field.value += code;
+    field.dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true}));
+  }
+  field.value += '59012';  // the next scan, half typed
+  return field.value;
+}"""
+
+
+def test_scans_typed_before_the_last_one_is_stored(signed_in: Any, live_server: LiveServer) -> None:
+    url = live_server.url
+    items = stocked_items(live_server.db, 3, skip=45)
+    context = signed_in("picker", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, url, "receive")
+    scan(page, "DOCK-2")
+    expect(page.locator("#prompt")).to_contain_text("DOCK-2")
+    field = page.locator("#scan")
+    expect(field).to_have_value("")
+    codes = [items[0]["ean"], items[1]["ean"], items[0]["ean"], items[2]["ean"]]
+    # the field keeps every taken code until the first of them is stored
+    assert page.evaluate(TYPE_AHEAD, codes) == "".join(codes) + "59012"
+    expect(page.locator("#flash")).to_contain_text(f"Received 1 × {items[2]['sku']}")
+    expect(field).to_have_value("59012")  # what was typed after them is kept
+    wait_synced(page)
+    log = sent_log(page)
+    entries = sorted(log["sent"] + log["outbox"], key=lambda e: e["seq"])
+    received = [e["movement"]["item"] for e in entries if e["movement"]["kind"] == "receive"]
+    assert received == [items[0]["sku"], items[1]["sku"], items[0]["sku"], items[2]["sku"]]
+    # the scanner finishes the half-typed code: it goes in alone
+    field.focus()
+    page.keyboard.insert_text("34")
+    page.keyboard.press("Enter")
+    expect(page.locator("#flash")).to_contain_text("Unknown code 5901234")
+    expect(field).to_have_value("")
     context.close()

@@ -19,8 +19,11 @@ the device pulls the catalog.  Then, offline, four kinds of scan, in rounds of
 2. ``bare``: the same key events on a bare page whose Enter handler only
    writes the text (the floor set by the browser and the driver);
 3. ``floor``: a bare page that stores each scan in IndexedDB (one record, a
-   strict transaction, as the app does) before it shows it: the floor for a
-   scan that is on disk when it is confirmed;
+   strict transaction, as the app does) before it shows it, clearing the
+   field in the same frame as the confirmation (as the app does: a field
+   cleared at the Enter costs a frame of its own, and the confirmation then
+   waits for the next one): the floor for a scan that is on disk when it is
+   confirmed;
 4. ``in_page``: scans handed to the app's scan queue from inside the page, no
    key events from the driver (what the app itself costs).
 
@@ -124,13 +127,12 @@ input.addEventListener('keydown', (e) => {
   if (e.key !== 'Enter') return;
   e.preventDefault();
   const code = input.value;
-  input.value = '';
   n += 1;
   const tx = db.transaction(['scans'], 'readwrite', {durability: 'strict'});
   tx.objectStore('scans').add({id: crypto.randomUUID(), seq: n, at: new Date().toISOString(),
     movement: {kind: 'receive', user: 'picker', item: code, to: 'DOCK-1', qty: 1, lot: null,
                serial: null, expiry: null, from: null, ref: null, note: null, basis: 0}});
-  tx.oncomplete = () => { flash.textContent = 'Stored ' + code; };
+  tx.oncomplete = () => { input.value = ''; flash.textContent = 'Stored ' + code; };
 });</script>"""
 
 ROUND = 25

@@ -41,7 +41,13 @@ async function boot() {
   sync.configure({ user, version, deviceName: await deviceName() });
 
   const root = document.getElementById("screen");
-  const ctx = { catalog, movements, feedback, db, sync, refocus: () => scanner.refocus() };
+  // a scan's outcome and the cleared scan field show in the same frame
+  let settleField = () => {};
+  const shown = (...args) => {
+    settleField();
+    feedback(...args);
+  };
+  const ctx = { catalog, movements, feedback: shown, db, sync, refocus: () => scanner.refocus() };
   const screens = {};
   for (const [name, module] of Object.entries(SCREENS)) {
     screens[name] = module.create(ctx);
@@ -73,11 +79,12 @@ async function boot() {
       try {
         await screens[current].onScan(scan, catalog.resolve(scan.code));
       } catch (error) {
-        feedback("bad", `Scan ${scan.code} NOT stored: ${error.message}. Scan it again.`);
+        shown("bad", `Scan ${scan.code} NOT stored: ${error.message}. Scan it again.`);
         throw error;
       }
     });
   });
+  settleField = scanner.settle;
   window.shelfsync = { scanner, sync, db, catalog, update, push, started, ready: false };
 
   sync.events.addEventListener("pulled", (event) =>
