@@ -3,7 +3,8 @@
 ``GET /app`` is the shell (any logged-in person; the page registers the
 browser as a device and syncs with the device token from then on).
 ``GET /sw.js`` and ``GET /manifest.webmanifest`` are public and served from
-the root so the service worker's scope covers ``/app``.  The service worker
+the root so the service worker's scope covers ``/app``; so is
+``GET /favicon.ico`` (the app's icon, for what browsers ask of any page).  The service worker
 is stamped with a version made from the shell's files, so any change to them
 is a new worker and a new cache.
 """
@@ -16,7 +17,7 @@ from functools import cache
 from pathlib import Path
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, csrf_token, public
@@ -118,8 +119,18 @@ async def manifest_view(request: Request) -> Response:
     )
 
 
+@public
+async def favicon_view(request: Request) -> Response:
+    return FileResponse(
+        STATIC / "icons" / "icon-192.png",
+        media_type="image/png",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
+
+
 routes = [
     Route("/app", app_view, methods=["GET"], name="app"),
+    Route("/favicon.ico", favicon_view, methods=["GET"], name="favicon"),
     Route("/sw.js", worker_view, methods=["GET"], name="service_worker"),
     Route("/manifest.webmanifest", manifest_view, methods=["GET"], name="manifest"),
 ]

@@ -44,3 +44,13 @@ def test_the_shell_page_names_the_user_and_links_the_manifest(
     body = manifest.json()
     assert body["start_url"] == "/app" and body["display"] == "standalone"
     assert any(i.get("purpose") == "maskable" for i in body["icons"])
+
+
+def test_the_favicon_is_the_apps_icon_without_logging_in(client: TestClient) -> None:
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200
+    assert icon.headers["content-type"] == "image/png"
+    assert icon.content.startswith(b"\x89PNG\r\n\x1a\n")
+    assert "max-age" in icon.headers["cache-control"]
+    login = client.get("/login")  # staff pages name it, so no browser guesses
+    assert 'rel="icon" href="/favicon.ico"' in login.text

@@ -30,6 +30,7 @@ PUBLIC = {
     ("POST", "/api/webhooks/payment"),  # an HMAC signature of the body (tests/intake)
     ("GET", "/sw.js"),  # the service worker: the app's code, no data
     ("GET", "/manifest.webmanifest"),
+    ("GET", "/favicon.ico"),  # the app's icon
 }
 PUBLIC_MOUNTS = {"/static"}
 
