@@ -14,6 +14,7 @@ from pwa_helpers import PHONE, open_app, shot
 
 if TYPE_CHECKING:
     from conftest import LiveServer
+    from playwright.sync_api import Route
 
 
 def _png_size(data: bytes) -> tuple[int, int]:
@@ -109,8 +110,17 @@ def test_update_waits_for_an_idle_outbox(signed_in: Any, live_server: LiveServer
     page.unroute("**/api/sync/**")
     page.evaluate("window.shelfsync.sync.sync('test', {force: true})")
     expect(button).to_have_text("Update now")
+    # a sync starts just as the person taps: the update waits for it to end
+    held: list[Route] = []
+    page.route("**/api/sync/**", lambda route: held.append(route))
+    page.evaluate("window.shelfsync.sync.sync('test', {force: true}); undefined")
+    expect(button).to_have_text("Update after sync")
+    assert page.evaluate("window.shelfsync.update.applyWhenIdle()") is False
+    page.wait_for_timeout(300)
+    assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("/sw.js")
+    assert held  # the sync is waiting for its answer
     with page.expect_event("load"):
-        button.click()
+        page.unroute("**/api/sync/**")  # its held requests go on: the sync ends
     page.wait_for_function("window.shelfsync && window.shelfsync.ready")
     assert page.evaluate("navigator.serviceWorker.controller.scriptURL").endswith("?next=1")
     expect(page.locator("#pending")).to_have_text("0 to send")

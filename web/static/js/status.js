@@ -62,7 +62,7 @@ export function render() {
       button.textContent = "Update after sync";
       button.disabled = true;
     }
-    button.addEventListener("click", () => update.apply());
+    button.addEventListener("click", () => update.applyWhenIdle());
     div.append(button);
     alerts.append(div);
   }

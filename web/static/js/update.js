@@ -41,6 +41,7 @@ export async function register() {
 }
 
 let applying = false;
+let asked = false; // the person tapped "Update now"
 
 export const idle = () => sync.state.pending === 0 && !sync.state.syncing;
 
@@ -51,3 +52,14 @@ export function apply() {
   waiting.postMessage({ type: "apply-update" });
   return true;
 }
+
+// The person asked for the update: now, or as soon as the outbox is idle (a
+// sync may have started between drawing "Update now" and the tap).
+export function applyWhenIdle() {
+  asked = true;
+  return apply();
+}
+
+sync.events.addEventListener("change", () => {
+  if (asked && !applying) apply();
+});
