@@ -1,7 +1,7 @@
 """Scans resolve offline from the device's copy of the catalog: a 12-digit UPC-A
 finds the item filed under its 13-digit EAN form, a case barcode counts its
-pack, GS1 element strings carry lot and count, locations by code or barcode,
-and anything else is unknown (kept, never dropped)."""
+pack, GS1 element strings carry lot and count, locations by code, barcode or
+alias, and anything else is unknown (kept, never dropped)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from liveserver import ROOT, cli, server_env
 from pwa_helpers import PHONE, open_app
+
+from sync.catalog import add_location_code
+from sync.db import connect, write_transaction
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -27,6 +30,7 @@ CASES = [
     ("E2E-UPC", {"kind": "item", "sku": "E2E-UPC", "units": 1}),
     ("LA0101", {"kind": "location", "location": "A-01-01"}),
     ("A-01-01", {"kind": "location", "location": "A-01-01"}),
+    ("OLD-A0101", {"kind": "location", "location": "A-01-01"}),  # an alias a supervisor mapped
     ("0400000000009", {"kind": "unknown"}),
     ("no such thing", {"kind": "unknown"}),
 ]  # fmt: skip
@@ -40,6 +44,16 @@ def resolved(
     items.write_text("sku,name,barcodes\nE2E-UPC,Soup can,0036000291452;10036000291459x6\n")
     subprocess.run(cli("import", "items", str(items), "--db", str(live_server.db)), cwd=ROOT,
                    env=server_env(), check=True, capture_output=True)  # fmt: skip
+    # what mapping an old label's code to a location that has a barcode does
+    conn = connect(live_server.db)
+    try:
+        with write_transaction(conn):
+            (location_id,) = conn.execute(
+                "SELECT id FROM locations WHERE code = 'A-01-01'"
+            ).fetchone()
+            assert add_location_code(conn, location_id, "OLD-A0101", by_user="e2e") == "alias"
+    finally:
+        conn.close()
     context = signed_in("picker", viewport=PHONE)
     page = context.new_page()
     open_app(page, live_server.url, "lookup")

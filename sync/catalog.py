@@ -199,10 +199,11 @@ def add_location_code(
 ) -> str:
     """Make ``code`` another name of a location, so later scans of it resolve.
 
-    A location without a barcode takes the code as its barcode (devices get it
-    on their next pull and resolve it offline); one that has a barcode gets
-    the code as an alias, resolved by the server.  Returns ``barcode`` or
-    ``alias``.  A code that already names another location is refused.
+    A location without a barcode takes the code as its barcode; one that has a
+    barcode gets the code as an alias.  Either way the location changes, so
+    devices get it again on their next pull (with its ``aliases``) and
+    resolve the code offline.  Returns ``barcode`` or ``alias``.  A code that
+    already names another location is refused.
     """
     code = _text(code, "location code", limit=64) or ""
     owner = conn.execute(
@@ -226,6 +227,10 @@ def add_location_code(
             "INSERT INTO location_aliases(code, location_id, created_at, created_by)"
             " VALUES (?, ?, ?, ?)",
             (code, location_id, iso_now(), by_user),
+        )
+        conn.execute(
+            "UPDATE locations SET server_seq = ? WHERE id = ?",
+            (next_server_seq(conn), location_id),
         )
         how = "alias"
     bump_catalog_version(conn)

@@ -71,7 +71,8 @@ _FEEDS: dict[str, str] = {
     ),
     "locations": (
         "SELECT l.code, l.barcode, l.kind, l.zone, l.pick_seq, l.active, w.code AS warehouse,"
-        " l.server_seq FROM locations l LEFT JOIN warehouses w ON w.id = l.warehouse_id"
+        " (SELECT json_group_array(a.code) FROM location_aliases a WHERE a.location_id = l.id)"
+        " AS aliases, l.server_seq FROM locations l LEFT JOIN warehouses w ON w.id = l.warehouse_id"
         " WHERE l.server_seq > ? AND l.server_seq <= ? AND l.kind != 'virtual'"
     ),
     "lots": (
@@ -274,4 +275,6 @@ def _shape(row: sqlite3.Row) -> dict[str, Any]:
         out["lot"] = out["lot"] or None
     if "active" in out:
         out["active"] = bool(out["active"])
+    if "aliases" in out:  # other codes the location answers to
+        out["aliases"] = sorted(json.loads(out["aliases"]))
     return out

@@ -135,12 +135,20 @@ def test_map_an_unknown_location_posts_it_and_later_scans_resolve(
     moved = sim.record("transfer", "SKU-1", 4, from_="A-01", to="LZ9999")
     assert sim.push()["results"][0]["code"] == "UNKNOWN_LOCATION"
     row = only_conflict(client)
+    before = {loc["code"] for p in sim.pull_all() for loc in p["changes"]["locations"]}
+    assert "A-03" not in before  # the device's copy of it is up to date
     done = resolve(client, row["id"], action="map", reason="old label", location="A-03")
     assert done.status_code == 201, done.text
     assert done.json()["mapped"] == {"location": "LZ9999", "as": "A-03", "kept_as": "alias"}
+    # devices get the location again, with the code it answers to, to resolve it offline
+    pages = sim.pull_all()
+    changed = {loc["code"]: loc for p in pages for loc in p["changes"]["locations"]}
+    assert changed["A-03"]["aliases"] == ["LZ9999"]
+    assert changed["A-03"]["barcode"] not in (None, "LZ9999")  # its own barcode stays
     assert done.json()["movement_state"] == "applied"
     assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "A-03")) == (96, 4)
-    assert _results(sim)[moved["id"]]["outcome"] == "applied"
+    results = {r["id"]: r for p in pages for r in p["changes"]["results"]}
+    assert results[moved["id"]]["outcome"] == "applied"
     sim.record("transfer", "SKU-1", 1, from_="A-01", to="LZ9999")
     assert sim.push()["results"][0]["outcome"] == "applied"
     assert stock(client, "SKU-1", "LZ9999") == 5  # the code reads as A-03

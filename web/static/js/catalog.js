@@ -1,5 +1,5 @@
 // What a scanned code is, offline, from the device's copy of the catalog:
-// a location (code or barcode), an item (SKU, any barcode with its pack
+// a location (code, barcode or alias), an item (SKU, any barcode with its pack
 // quantity, a GS1 element string with lot, expiry, serial and count), a lot,
 // or unknown.  A 12-digit UPC-A finds the item filed under its 13-digit EAN
 // form and the other way round: both are the same GTIN-14.
@@ -30,7 +30,10 @@ export async function load() {
   maps.barcodes = new Map(barcodes.map((b) => [b.code, b]));
   maps.gtins = new Map(barcodes.filter((b) => b.gtin).map((b) => [b.gtin, b]));
   maps.locations = new Map(locations.map((l) => [l.code, l]));
-  maps.locationBarcodes = new Map(locations.filter((l) => l.barcode).map((l) => [l.barcode, l]));
+  // a location's barcode and its aliases (codes a supervisor mapped to it)
+  maps.locationBarcodes = new Map(
+    locations.flatMap((l) => [l.barcode, ...(l.aliases || [])].filter(Boolean).map((code) => [code, l])),
+  );
   maps.lots = new Map();
   for (const lot of lots) {
     if (!maps.lots.has(lot.code)) maps.lots.set(lot.code, []);
