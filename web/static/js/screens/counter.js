@@ -7,7 +7,7 @@
 // shown unless the task allows it.  The count in progress is a draft in
 // storage, so it survives a reload, offline.
 
-import { h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, h, itemLabel, qtyControl } from "../ui.js";
 
 export function create(ctx) {
   const { catalog, db, feedback, movements } = ctx;
@@ -167,7 +167,7 @@ export function create(ctx) {
     await save();
     if (found.kind === "item") feedback("good", `${item}: ${line.qty}`);
     else feedback("warn", `Unknown code ${item}: counted, a supervisor will map it`);
-    renderDraft();
+    afterPaint(render); // the confirmation's frame first
   }
 
   async function show() {
