@@ -9,7 +9,7 @@
 // assigned to someone else is dropped, saying to whom.  The work in progress
 // is a draft in storage, so a reload (even offline) goes on where it was.
 
-import { choose, h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, choose, h, itemLabel, qtyControl } from "../ui.js";
 
 const REASONS = [
   ["not found", "Not in the bin"],
@@ -197,7 +197,7 @@ export function create(ctx) {
         await saveDraft();
       }
       feedback("good", `Bin ${code}: scan the item`);
-      renderWork();
+      afterPaint(render); // the confirmation's frame first
       return;
     }
     if (found.kind === "item") {
@@ -218,7 +218,7 @@ export function create(ctx) {
       await saveDraft();
       if (draft.units > task.qty) feedback("warn", `${draft.units} picked: more than the ${task.qty} asked`);
       else feedback("good", `${draft.units} of ${task.qty}${draft.step === "tote" ? `: scan tote ${task.tote}` : ""}`);
-      renderWork();
+      afterPaint(render); // the confirmation's frame first
       return;
     }
     if (found.kind === "lot") {
