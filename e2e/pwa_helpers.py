@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import itertools
 import sqlite3
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -142,6 +143,16 @@ def wait_synced(page: Page, timeout: float = 20000) -> None:
     )
 
 
+def until_true(page: Page, expression: str, arg: Any = None, timeout: float = 20000) -> None:
+    """Until ``expression`` (a function of ``arg`` that may return a promise, such as
+    a read of the app's storage) is true.  ``page.wait_for_function`` does not wait
+    for a promise: a pending one counts as true at once."""
+    deadline = time.monotonic() + timeout / 1000
+    while not page.evaluate(expression, arg):
+        assert time.monotonic() < deadline, f"not true within {timeout:.0f} ms: {expression}"
+        page.wait_for_timeout(100)
+
+
 def sync_now(page: Page) -> None:
     """Tap "Sync now" and wait for that sync to end."""
     page.evaluate("window.shelfsync.sync.sync('test', {force: true})")
@@ -172,3 +183,23 @@ def shot(page: Page, rootpath: Path, name: str) -> None:
     folder = rootpath / "test-results"
     folder.mkdir(exist_ok=True)
     page.screenshot(path=str(folder / f"pwa-{name}.png"), full_page=True)
+
+
+CONTROLS = "button, a.button, .tabs a, input:not([type=hidden]), select"
+
+
+def fits(page: Page, rootpath: Path, name: str) -> None:
+    """The screen as a person holds it: nothing scrolls sideways, every control is
+    at least 48 px tall; a screenshot of it goes to test-results/."""
+    sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert sideways <= 0, f"{name}: {sideways} px of sideways scrolling"
+    small = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)]
+              .filter((el) => el.offsetParent !== null && !el.closest('[hidden]'))
+              .map((el) => [el.id || el.textContent.trim() || el.name,
+                            el.getBoundingClientRect().height])
+              .filter(([, h]) => h < 48)""",
+        CONTROLS,
+    )
+    assert small == [], f"{name}: controls under 48 px: {small}"
+    shot(page, rootpath, name)

@@ -9,7 +9,17 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from playwright.sync_api import Browser, expect
-from pwa_helpers import PHONE, login, on_hand, open_app, scan, sent_log, stocked_items, wait_synced
+from pwa_helpers import (
+    PHONE,
+    login,
+    on_hand,
+    open_app,
+    scan,
+    sent_log,
+    stocked_items,
+    until_true,
+    wait_synced,
+)
 
 if TYPE_CHECKING:
     from conftest import OwnServer
@@ -20,11 +30,8 @@ def until_sent(page: Page, count: int) -> None:
     """Until the sent log holds ``count`` movements: "0 to send" alone also holds
     before the scans just typed are stored, and the sync before them counts as
     synced."""
-    page.wait_for_function(
-        "(n) => window.shelfsync.db.allMovements().then((log) => log.sent.length === n)",
-        arg=count,
-        timeout=20000,
-    )
+    until_true(page, "(n) => window.shelfsync.db.allMovements()"
+                     ".then((log) => log.sent.length === n)", count)  # fmt: skip
 
 
 def test_restore_to_an_older_backup_loses_nothing(
