@@ -16,10 +16,11 @@ import * as update from "./update.js";
 import * as counter from "./screens/counter.js";
 import * as lookup from "./screens/lookup.js";
 import * as picker from "./screens/picker.js";
+import * as putback from "./screens/putback.js";
 import * as receiver from "./screens/receiver.js";
 import * as returns from "./screens/returns.js";
 
-const SCREENS = { pick: picker, count: counter, receive: receiver, returns, lookup };
+const SCREENS = { pick: picker, putback, count: counter, receive: receiver, returns, lookup };
 
 const body = document.body;
 const user = body.dataset.user || null;

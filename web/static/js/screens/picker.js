@@ -6,10 +6,13 @@
 // bin naming the task, which the server takes as a short pick of nothing.  An
 // unknown code is stored and sent as scanned (a pick of 1 from the task's bin,
 // held UNKNOWN_ITEM for a supervisor) but does not count here.  A list
-// assigned to someone else is dropped, saying to whom.  The work in progress
-// is a draft in storage, so a reload (even offline) goes on where it was.
+// assigned to someone else is dropped, saying to whom.  Put-backs (units of
+// cancelled orders) have their own screen, linked from the lists.  The work
+// in progress is a draft in storage, so a reload (even offline) goes on where
+// it was.
 
 import { afterPaint, choose, h, itemLabel, qtyControl } from "../ui.js";
+import { openPutbacks } from "./putback.js";
 
 const REASONS = [
   ["not found", "Not in the bin"],
@@ -25,8 +28,10 @@ export function create(ctx) {
   let list = null;
   let draft = null; // {id: "pick:PT-1", task, step, units}
   let gone = null; // list -> {to, key}: lists reassigned away, not yet acknowledged
+  let putbacks = 0; // put-backs with something left to do (their own screen, #putback)
 
   async function load() {
+    putbacks = (await openPutbacks(db)).length;
     const all = (await db.all("tasks")).filter((t) => t.kind === "pick");
     tasks = all
       .filter((t) => (t.list_status ?? "open") === "open")
@@ -82,6 +87,9 @@ export function create(ctx) {
     const lists = [...new Set(tasks.map((t) => t.list))];
     el.replaceChildren(h("h1", {}, "Pick lists"));
     for (const name of gone.keys()) el.append(goneNote(name));
+    if (putbacks) {
+      el.append(h("a", { class: "button block", href: "#putback", id: "putbacks" }, `Put back · ${putbacks} from cancelled orders`));
+    }
     if (!lists.length) {
       el.append(h("p", { class: "muted" }, "No pick lists for you yet. They arrive with the next sync."));
       return;
