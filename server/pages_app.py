@@ -4,9 +4,9 @@
 browser as a device and syncs with the device token from then on).
 ``GET /sw.js`` and ``GET /manifest.webmanifest`` are public and served from
 the root so the service worker's scope covers ``/app``; so is
-``GET /favicon.ico`` (the app's icon, for what browsers ask of any page).  The service worker
-is stamped with a version made from the shell's files, so any change to them
-is a new worker and a new cache.
+``GET /favicon.ico`` (the app's icon, which browsers ask for on any page).
+The service worker is stamped with a version made from the shell's files, so
+any change to them is a new worker and a new cache.
 """
 
 from __future__ import annotations
