@@ -10,7 +10,8 @@ conflicts:
   where packed units wait): packing more than was picked, or shipping more
   than was packed, is ``OVERSHIP``; then the order moves on by the same rule
   as at the packing station (``order_progress``), attributed to the
-  movement's user; one for a cancelled order is ``ORDER_CLOSED``;
+  movement's user; one for a cancelled order is ``ORDER_CLOSED`` (and a pack's
+  units take the cancel's put-backs with them to the station);
 - every return is recorded in ``return_receipts``; one without an RMA, for
   an item the RMA does not list, or beyond what it authorised is
   ``RETURN_UNEXPECTED``.
@@ -27,6 +28,7 @@ from dataclasses import dataclass
 from .clock import iso_now
 from .movement import Ref
 from .order_progress import pack_progress, ship_progress
+from .putback import follow_late_pack
 
 __all__ = ["HOOKED_KINDS", "LineMove", "after_posting"]
 
@@ -63,6 +65,9 @@ def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, s
         _stage(conn, line_id, move.dst_id, move.lot, move.units)
         return []
     closed = _cancelled(conn, order_id, ref)
+    if closed and move.kind == "pack":  # the cancel's put-backs expect the units where they were
+        follow_late_pack(conn, line_id, from_id=move.src_id, to_id=move.dst_id, lot=move.lot,
+                         units=move.units, seq=move.seq)  # fmt: skip
     return closed + _packed_or_shipped(conn, move, ref, line_id, order_id)
 
 

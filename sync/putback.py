@@ -12,7 +12,8 @@ is a ``putaway`` movement from the task's ``location`` to its ``to`` with
 against the task.
 
 A pick that arrives after the cancel (recorded offline) gets its own put-back
-task through ``putback_late_pick``.
+task through ``putback_late_pick``; a pack that arrives after it moves the
+put-backs of the units it took to the packing station (``follow_late_pack``).
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from typing import Any
 from .clock import iso_now
 from .pick_list_done import finish_lists
 
-__all__ = ["make_putbacks", "putback_late_pick", "complete_putback", "cancel_open_tasks",
-           "PUTBACK_TASKS_FOR_USER"]  # fmt: skip
+__all__ = ["make_putbacks", "putback_late_pick", "follow_late_pack", "complete_putback",
+           "cancel_open_tasks", "PUTBACK_TASKS_FOR_USER"]  # fmt: skip
 
 # Shaped like the pick tasks of ``waves.TASKS_FOR_USER`` (one UNION ALL).
 PUTBACK_TASKS_FOR_USER = """
@@ -146,6 +147,47 @@ def putback_late_pick(
         (line_id, item_id, tote_id, bin_id, lot, units, _assignee(conn, line_id, user),
          iso_now(), seq),
     )  # fmt: skip
+
+
+def follow_late_pack(
+    conn: sqlite3.Connection,
+    line_id: int,
+    *,
+    from_id: int,
+    to_id: int,
+    lot: str,
+    units: int,
+    seq: int,
+) -> None:
+    """A pack posted for an order already cancelled (recorded offline) moved
+    units the cancel's put-backs expect at ``from_id`` to the station
+    ``to_id``: those put-backs start at the station now, splitting one whose
+    units only partly moved.  ``seq`` is the pack's server_seq."""
+    left = units
+    for task_id, qty, bin_id, item_id, assignee in conn.execute(
+        "SELECT id, qty, to_id, item_id, assigned_to FROM putback_tasks WHERE order_line_id = ?"
+        " AND from_id = ? AND lot = ? AND status = 'open' ORDER BY id",
+        (line_id, from_id, lot),
+    ).fetchall():
+        if left <= 0:
+            break
+        take = min(qty, left)
+        left -= take
+        if take == qty:
+            conn.execute(
+                "UPDATE putback_tasks SET from_id = ?, server_seq = ? WHERE id = ?",
+                (to_id, seq, task_id),
+            )
+            continue
+        conn.execute(
+            "UPDATE putback_tasks SET qty = qty - ?, server_seq = ? WHERE id = ?",
+            (take, seq, task_id),
+        )
+        conn.execute(
+            "INSERT INTO putback_tasks(order_line_id, item_id, from_id, to_id, lot, qty,"
+            " assigned_to, created_at, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (line_id, item_id, to_id, bin_id, lot, take, assignee, iso_now(), seq),
+        )
 
 
 def complete_putback(conn: sqlite3.Connection, task: str, units: int, seq: int) -> str | None:

@@ -120,3 +120,40 @@ def test_a_pack_or_ship_for_a_cancelled_order_posts_flagged_order_closed(
     shipped = _push(sim, "ship", line, "SKU-1", 2, from_="PACK-1")
     assert [c["code"] for c in shipped["conflicts"]] == ["ORDER_CLOSED"]
     assert client.get(f"/api/orders/{made['number']}").json()["status"] == "cancelled"
+
+
+def _putbacks(store: Store) -> dict[str, dict[str, Any]]:
+    """The open put-back tasks, by where their units wait."""
+    rows = store.read(lambda c: c.execute(
+        "SELECT 'PB-' || b.id, src.code, dst.code, b.qty FROM putback_tasks b"
+        " JOIN locations src ON src.id = b.from_id JOIN locations dst ON dst.id = b.to_id"
+        " WHERE b.status = 'open'").fetchall())  # fmt: skip
+    return {r[1]: {"id": r[0], "location": r[1], "to": r[2], "qty": r[3]} for r in rows}
+
+
+def test_a_late_pack_for_a_cancelled_order_moves_its_put_back_to_the_station(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice], floor: Store
+) -> None:
+    sim = scanner()
+    made = picked_order(client, sim, "DP-5", ("SKU-1", 3))
+    line = made["lines"][0]["line"]
+    before = on_hand(client, "SKU-1", "A-01")
+    client.post(f"/api/orders/{made['number']}/cancel", json={"reason": "customer called"})
+    waiting = _putbacks(floor)
+    assert [(t["location"], t["to"], t["qty"]) for t in waiting.values()] == [("TOTE-1", "A-01", 3)]
+    # packed offline before the device heard of the cancel: two of the three
+    packed = _push(sim, "pack", line, "SKU-1", 2, from_="TOTE-1", to="PACK-1")
+    assert [c["code"] for c in packed["conflicts"]] == ["ORDER_CLOSED"]
+    now = _putbacks(floor)
+    assert set(now) == {"TOTE-1", "PACK-1"}  # each put-back starts where its units are
+    assert (now["TOTE-1"]["qty"], now["PACK-1"]["qty"]) == (1, 2)
+    assert now["TOTE-1"]["id"] == waiting["TOTE-1"]["id"] and now["PACK-1"]["to"] == "A-01"
+    for task in now.values():
+        ref = {"order_line": None, "task": task["id"], "rma": None, "count_task": None}
+        sim.record("putaway", "SKU-1", task["qty"], from_=task["location"], to="A-01", ref=ref)
+    results = sim.push()["results"]
+    assert [r["outcome"] for r in results] == ["applied", "applied"]  # no NEGATIVE_STOCK
+    assert (on_hand(client, "SKU-1", "TOTE-1"), on_hand(client, "SKU-1", "PACK-1")) == (0, 0)
+    assert on_hand(client, "SKU-1", "A-01") == before + 3
+    assert _putbacks(floor) == {}
+    assert floor.read(verify) == []
