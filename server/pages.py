@@ -29,12 +29,13 @@ from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
-__all__ = ["routes"]
+__all__ = ["routes", "render_page"]
 
 
-def _render(
+def render_page(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
+    """A template as a staff page: the user and CSRF token in its context, never cached."""
     context.setdefault("user", getattr(request.state, "user", None))
     context.setdefault("csrf", csrf_token(request))
     response: Response = request.app.state.templates.TemplateResponse(
@@ -50,7 +51,7 @@ async def login_view(request: Request) -> Response:
         target = safe_next(request.query_params.get("next"))
         if await current_user(request) is not None:
             return RedirectResponse(target, status_code=303)
-        return _render(request, "login.html", {"next": target, "username": "", "error": None})
+        return render_page(request, "login.html", {"next": target, "username": "", "error": None})
 
     form = await request.form()
     check_csrf(request, form.get("csrf"))
@@ -61,12 +62,12 @@ async def login_view(request: Request) -> Response:
         user = await password_user(request, username, form.get("password"))
     except TooManyAttempts as exc:
         context["error"] = exc.message[0].upper() + exc.message[1:] + "."
-        response = _render(request, "login.html", context, status_code=429)
+        response = render_page(request, "login.html", context, status_code=429)
         response.headers["Retry-After"] = str(exc.retry_after_s)
         return response
     if user is None:
         context["error"] = "Wrong username or password."
-        return _render(request, "login.html", context, status_code=400)
+        return render_page(request, "login.html", context, status_code=400)
     start_session(request, user)
     return RedirectResponse(target, status_code=303)
 
@@ -82,7 +83,7 @@ async def logout_view(request: Request) -> Response:
 
 @allow(*ANY_ROLE)
 async def home_view(request: Request) -> Response:
-    return _render(request, "home.html", {})
+    return render_page(request, "home.html", {})
 
 
 @allow(*ANY_ROLE)
@@ -99,7 +100,7 @@ async def stock_page_view(request: Request) -> Response:
         except (InvalidRequest, NotFound) as exc:
             context["error"] = exc.message
             status_code = status_of(exc)
-    return _render(request, "stock.html", context, status_code=status_code)
+    return render_page(request, "stock.html", context, status_code=status_code)
 
 
 routes = [

@@ -22,7 +22,7 @@ from server.api_fleet import revoke_and_record
 from server.auth import allow, check_csrf
 from server.enrol_qr import enrolment_url, qr_svg
 from server.errors import status_of
-from server.pages import _render
+from server.pages import render_page
 from sync.audit import EVENTS, AuditFilter, record, search
 from sync.bulk_accept import bulk_accept
 from sync.conflicts import ConflictFilter, conflict_detail, list_conflicts, parse_conflict_id
@@ -46,7 +46,7 @@ def _fields(form: FormData) -> dict[str, str]:
 @allow(*MANAGERS)
 async def dashboard_page(request: Request) -> Response:
     figures = await request.app.state.store.aread(dashboard)
-    return _render(request, "console.html", {"d": figures})
+    return render_page(request, "console.html", {"d": figures})
 
 
 @allow(*MANAGERS)
@@ -61,7 +61,7 @@ async def conflicts_page(request: Request) -> Response:
         context["error"], status = exc.message, status_of(exc)
     context["batch_id"] = str(uuid.uuid4())
     context["notice"] = request.query_params.get("done")
-    return _render(request, "console_conflicts.html", context, status_code=status)
+    return render_page(request, "console_conflicts.html", context, status_code=status)
 
 
 async def _detail(
@@ -75,7 +75,7 @@ async def _detail(
         "resolution_id": str(uuid.uuid4()),
         "done": request.query_params.get("done"),
     }
-    return _render(request, "console_conflict.html", context, status_code=status)
+    return render_page(request, "console_conflict.html", context, status_code=status)
 
 
 @allow(*MANAGERS)
@@ -129,7 +129,7 @@ async def bulk_accept_form(request: Request) -> Response:
             rules=request.app.state.rules,
         )
     except ShelfsyncError as exc:
-        return _render(
+        return render_page(
             request,
             "console_conflicts.html",
             {
@@ -150,7 +150,7 @@ async def bulk_accept_form(request: Request) -> Response:
 async def devices_page(request: Request) -> Response:
     hours = request.app.state.settings.silent_device_hours
     devices = await request.app.state.store.aread(list_devices, silent_hours=hours)
-    return _render(
+    return render_page(
         request,
         "console_devices.html",
         {
@@ -190,7 +190,7 @@ async def enrol_form(request: Request) -> Response:
 
     code = await request.app.state.store.atransact(make)
     url = enrolment_url(str(request.base_url), code)
-    return _render(
+    return render_page(
         request,
         "console_enrol.html",
         {"code": code, "url": url, "svg": qr_svg(url), "minutes": minutes},
@@ -208,7 +208,7 @@ async def audit_page(request: Request) -> Response:
     except ShelfsyncError as exc:
         context["error"], status = exc.message, status_of(exc)
     context["csv_query"] = str(request.url.query)
-    return _render(request, "console_audit.html", context, status_code=status)
+    return render_page(request, "console_audit.html", context, status_code=status)
 
 
 routes = [

@@ -20,7 +20,7 @@ from server.api_common import json_response
 from server.api_fulfilment import tracking_url
 from server.auth import ANY_ROLE, allow, check_csrf, public
 from server.errors import status_of
-from server.pages import _render
+from server.pages import render_page
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.orders import get_order
 from sync.packing import close_carton, open_carton, pack_item, packing_state, station_queue
@@ -50,7 +50,7 @@ async def pack_start_view(request: Request) -> Response:
     if number:
         return RedirectResponse(request.url_for("pack_page", number=number), status_code=303)
     queue = await request.app.state.store.aread(station_queue)
-    return _render(request, "pack_start.html", {"queue": queue})
+    return render_page(request, "pack_start.html", {"queue": queue})
 
 
 def _whole(value: object, name: str) -> int:
@@ -115,7 +115,7 @@ async def pack_page_view(request: Request) -> Response:
     open_cartons = [c for c in state["cartons"] if c["status"] == "open" and not c["unpacked_at"]]
     context = {"state": state, "open_cartons": open_cartons, "message": message,
                "error": error}  # fmt: skip
-    return _render(request, "pack.html", context, status_code=status_code)
+    return render_page(request, "pack.html", context, status_code=status_code)
 
 
 @allow(*ANY_ROLE)
@@ -124,7 +124,7 @@ async def slip_view(request: Request) -> Response:
     store = request.app.state.store
     order = await store.aread(get_order, number)
     state = await store.aread(packing_state, number)
-    return _render(request, "slip.html", {"order": order, "state": state})
+    return render_page(request, "slip.html", {"order": order, "state": state})
 
 
 @allow(*ANY_ROLE)
@@ -134,7 +134,7 @@ async def label_view(request: Request) -> Response:
     order = await store.aread(get_order, shipment["order"])
     context = {"shipment": shipment, "order": order,
                "barcode": code128_svg(shipment["tracking_number"])}  # fmt: skip
-    return _render(request, "label_shipping.html", context)
+    return render_page(request, "label_shipping.html", context)
 
 
 @public

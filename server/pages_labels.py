@@ -14,7 +14,7 @@ from starlette.routing import Route
 
 from server.auth import allow
 from server.label_render import DEFAULT_LAYOUT, LAYOUTS, barcode_svg, layout_named
-from server.pages import _render as render
+from server.pages import render_page as render
 from sync.errors import InvalidRequest
 from sync.labels import LABEL_KINDS, label_sheet
 

@@ -22,7 +22,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
-from server.pages import _render as render
+from server.pages import render_page as render
 from sync.errors import InvalidRequest, NotFound, ShelfsyncError
 from sync.kinds import ORDER_STATUSES, PAYMENT_STATUSES
 from sync.order_list import SORTS, list_orders

@@ -13,7 +13,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
-from server.pages import _render
+from server.pages import render_page
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.kinds import RETURN_CONDITIONS, RETURN_DISPOSITIONS
 from sync.returns import receive_return
@@ -28,7 +28,7 @@ async def returns_start_view(request: Request) -> Response:
     if number:
         return RedirectResponse(request.url_for("returns_rma", number=number), status_code=303)
     waiting = await request.app.state.store.aread(open_rmas)
-    return _render(request, "returns.html", {"waiting": waiting})
+    return render_page(request, "returns.html", {"waiting": waiting})
 
 
 @allow(*ANY_ROLE)
@@ -58,7 +58,7 @@ async def returns_rma_view(request: Request) -> Response:
     rma = await store.aread(get_rma, number)
     context = {"rma": rma, "message": message, "error": error,
                "conditions": RETURN_CONDITIONS, "dispositions": RETURN_DISPOSITIONS}  # fmt: skip
-    return _render(request, "returns_rma.html", context, status_code=status_code)
+    return render_page(request, "returns_rma.html", context, status_code=status_code)
 
 
 routes = [

@@ -19,7 +19,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
-from server.pages import _render as render
+from server.pages import render_page as render
 from server.pages_orders import show_order
 from sync.errors import NotFound, ShelfsyncError
 from sync.order_returns import returnable_lines
