@@ -9,6 +9,7 @@ crash test.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
@@ -150,3 +151,14 @@ def stock_of(http: Http, item: str, location: str, headers: dict[str, str]) -> i
     res = http.get("/api/stock", params={"item": item, "location": location}, headers=headers)
     assert res.status_code == 200, res.text
     return sum(row["on_hand"] for row in res.json()["stock"])
+
+
+PASSWORD = "correct-horse-battery"  # what make_user gives every user (tests/conftest.py)
+
+
+def synced_device(client: Http, make_user: Callable[..., Any], name: str, role: str) -> SimDevice:
+    """A new simulated device, registered with a new user's password and synced once."""
+    user = make_user(role)
+    sim = SimDevice.register(client, username=user.username, password=PASSWORD, name=name)
+    sim.pull_all()
+    return sim

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from devicesim import SimDevice
+from devicesim import SimDevice, synced_device
 from starlette.testclient import TestClient
 
 from server.database import Store
@@ -19,11 +19,7 @@ def make_sim(
     """A new simulated device, registered with a user's password and synced once."""
 
     def make(name: str = "scanner", role: str = "picker") -> SimDevice:
-        user = make_user(role)
-        sim = SimDevice.register(client, username=user.username, password="correct-horse-battery",
-                                 name=name)  # fmt: skip
-        sim.pull_all()
-        return sim
+        return synced_device(client, make_user, name, role)
 
     return make
 
