@@ -74,6 +74,8 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     expect(page.locator("#flash")).to_contain_text("Wrong place")
     scan(page, location_barcode(db, task["tote"]))
     expect(page.locator("#flash")).to_contain_text("scan the item")
+    scan(page, "NO-SUCH-PUTBACK-CODE")  # stored and sent as scanned, not counted
+    expect(page.locator("#flash")).to_contain_text("Unknown code NO-SUCH-PUTBACK-CODE")
     for _ in range(2):
         scan(page, item["ean"])
     expect(page.locator("#prompt")).to_contain_text("Scan the item")
@@ -94,8 +96,11 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     context.set_offline(False)
     sync_now(page)
     wait_synced(page)
-    (stored,) = [e for e in sent_log(page)["sent"] if e["movement"]["kind"] == "putaway"]
-    assert stored["outcome"] == "applied"
+    putaways = [e for e in sent_log(page)["sent"] if e["movement"]["kind"] == "putaway"]
+    unknown, stored = sorted(putaways, key=lambda e: e["seq"])
+    assert (unknown["movement"]["item"], unknown["outcome"], unknown["code"]) == (
+        "NO-SUCH-PUTBACK-CODE", "held", "UNKNOWN_ITEM")  # fmt: skip
+    assert (stored["outcome"], stored["movement"]["qty"]) == ("applied", 3)
     assert stored["movement"]["ref"]["task"] == putback["id"]
     assert on_hand(api, url, item["sku"], task["tote"]) == 0
     assert on_hand(api, url, item["sku"], task["location"]) == in_bin

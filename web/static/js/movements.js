@@ -48,3 +48,14 @@ export async function record(list, { draft = null, deleteDraft = null } = {}) {
   if (entries.length) sync.afterRecord(entries.length);
   return entries;
 }
+
+// An unknown code scanned during a task (a pick, a put-back): stored and sent
+// as scanned, one unit naming the task, for a supervisor to map or void; it
+// does not count toward the task.  The message to show the person.
+export async function recordUnknown(kind, found, task, places, note) {
+  const m = movement(kind, {
+    ...itemFields(found), ...places, qty: 1, ref: { order_line: task.order_line, task: task.id }, note,
+  });
+  await record([{ movement: m }]);
+  return `Unknown code ${found.raw || found.code}: sent to a supervisor, not counted. Scan the item's barcode`;
+}

@@ -233,14 +233,9 @@ export function create(ctx) {
       feedback("warn", `Lot ${found.code}: scan the item's barcode`);
       return;
     }
-    // unknown: stored and sent as scanned (a supervisor maps or voids it), not
-    // counted toward the task, which goes on as it was
-    const m = movements.movement("pick", {
-      ...movements.itemFields(found), from: task.location, to: task.tote, qty: 1,
-      ref: { order_line: task.order_line, task: task.id }, note: "unknown code scanned while picking",
-    });
-    await movements.record([{ movement: m }]);
-    feedback("warn", `Unknown code ${found.raw || found.code}: sent to a supervisor, not counted. Scan the item's barcode`);
+    // unknown: stored and sent as scanned; the task goes on as it was
+    const places = { from: task.location, to: task.tote };
+    feedback("warn", await movements.recordUnknown("pick", found, task, places, "unknown code scanned while picking"));
   }
 
   async function show() {

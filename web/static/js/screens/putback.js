@@ -62,7 +62,8 @@ export function create(ctx) {
         h("div", { class: "row" }, h("span", { class: "label" }, "Taken"),
           qtyControl(draft.units, async (n) => {
             draft.units = Math.min(n, task.left);
-            if (draft.units > 0 && draft.step === "from") draft.step = "item";
+            if (draft.units >= task.left) draft.step = "to";
+            else if (draft.units > 0 || draft.step === "to") draft.step = "item";
             await db.putDraft(draft);
             render();
           }, "Taken")),
@@ -137,13 +138,9 @@ export function create(ctx) {
       feedback("warn", `Lot ${found.code}: scan the item's barcode`);
       return;
     }
-    // unknown: stored and sent as scanned (a supervisor maps or voids it), not counted here
-    const m = movements.movement("putaway", {
-      ...movements.itemFields(found), from: task.location, to: task.to, qty: 1,
-      ref: { order_line: task.order_line, task: task.id }, note: "unknown code scanned while putting back",
-    });
-    await movements.record([{ movement: m }]);
-    feedback("warn", `Unknown code ${found.raw || found.code}: sent to a supervisor, not counted. Scan the item's barcode`);
+    // unknown: stored and sent as scanned; the put-back goes on as it was
+    const places = { from: task.location, to: task.to };
+    feedback("warn", await movements.recordUnknown("putaway", found, task, places, "unknown code scanned while putting back"));
   }
 
   async function show() {
