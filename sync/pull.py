@@ -71,8 +71,11 @@ _FEEDS: dict[str, str] = {
     ),
     "locations": (
         "SELECT l.code, l.barcode, l.kind, l.zone, l.pick_seq, l.active, w.code AS warehouse,"
-        " (SELECT json_group_array(a.code) FROM location_aliases a WHERE a.location_id = l.id)"
-        " AS aliases, l.server_seq FROM locations l LEFT JOIN warehouses w ON w.id = l.warehouse_id"
+        " coalesce(a.codes, '[]') AS aliases, l.server_seq"
+        " FROM locations l LEFT JOIN warehouses w ON w.id = l.warehouse_id"
+        # every alias read once per page (location_aliases is keyed by code, not location)
+        " LEFT JOIN (SELECT location_id, json_group_array(code) AS codes FROM location_aliases"
+        "            GROUP BY location_id) a ON a.location_id = l.id"
         " WHERE l.server_seq > ? AND l.server_seq <= ? AND l.kind != 'virtual'"
     ),
     "lots": (
