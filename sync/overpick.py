@@ -9,8 +9,14 @@ an open pick list gets a pick task for them on that list (from the tote into
 the order's own tote), so its picker's devices pull it; otherwise the next
 wave makes one.  A backordered order whose lines are then all reserved
 (``allocation.allocate`` tries the bins for the rest) becomes ``allocated``.
-Only units no line needs get a put-back task to a bin (``putback``), done
-by the picker's ``putaway`` like any other.
+Units no line needs get a put-back task to a bin (``putback``), done by the
+picker's ``putaway`` like any other.
+
+The bin picked from comes first.  The overpick took units from it that were
+often reserved for other orders (a bin's stock is promised in full when
+orders wait), so the bin may now hold fewer units than it has reserved.  As
+many of the extra units as the bin is short go back to it before any line
+gets some: giving them to another order would promise the same units twice.
 
 The overpicked line gives the units up: its ``picked`` goes down by them and
 a ``line_picks`` row of −qty records it, so a later cancel of its order puts
@@ -122,6 +128,18 @@ def _allocated_now(
     return True
 
 
+def _put_back(
+    conn: sqlite3.Connection, line_id: int, movement: sqlite3.Row, bin_id: int, units: int,
+    *, by_user: str, seq: int,
+) -> dict[str, Any]:  # fmt: skip
+    putback_late_pick(conn, line_id, movement["item_id"], tote_id=movement["to_id"],
+                      bin_id=bin_id, lot=movement["lot"], units=units,
+                      user=movement["user"] or by_user, seq=seq)  # fmt: skip
+    task_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+    to_code = conn.execute("SELECT code FROM locations WHERE id = ?", (bin_id,)).fetchone()
+    return {"task": f"PB-{task_id}", "qty": units, "to": to_code[0]}
+
+
 def reallocate_overpick(
     conn: sqlite3.Connection,
     movement: sqlite3.Row,
@@ -131,10 +149,12 @@ def reallocate_overpick(
     by_user: str,
     why: str,
 ) -> dict[str, Any]:
-    """Give an overpick's extra units to lines that need them, the rest a put-back task.
+    """Give an overpick's extra units to lines that need them, the rest put-back tasks.
 
     ``qty``: how many (default: the units beyond the line's quantity);
-    ``put_back_to``: the bin for a put-back (default: the bin picked from).
+    ``put_back_to``: the bin for what no line needs (default: the bin picked
+    from).  What the bin picked from is short of its reservations goes back
+    to it whatever ``put_back_to`` says.
     """
     ref = (json.loads(movement["payload"]).get("ref") or {}).get("order_line") or ""
     line = _line_of(conn, ref)
@@ -166,9 +186,10 @@ def reallocate_overpick(
         raise InvalidRequest(f"qty: only {max(free, 0)} of them are still where they were put")
     seq = next_server_seq(conn)
     now = iso_now()
-    left = qty
+    owed = min(qty, max(0, -_free_at(conn, item_id, movement["from_id"], lot)))
+    left = qty - owed
     given: list[dict[str, Any]] = []
-    if _lot_allocatable(conn, item_id, lot):
+    if left > 0 and _lot_allocatable(conn, item_id, lot):
         for want in conn.execute(_WANTING, {"item": item_id, "line": line["id"]}).fetchall():
             if left <= 0:
                 break
@@ -188,14 +209,16 @@ def reallocate_overpick(
             given.append({"order_line": want["ref"], "qty": take, "task": task,
                           "order_allocated": allocated})  # fmt: skip
             left -= take
-    put_back = None
+    back_to: dict[int, int] = {}  # bin id -> units, the bin picked from first
+    if owed:
+        back_to[movement["from_id"]] = owed
     if left > 0:
         bin_id = put_back_to or movement["from_id"]
-        putback_late_pick(conn, line["id"], item_id, tote_id=tote_id, bin_id=bin_id, lot=lot,
-                          units=left, user=movement["user"] or by_user, seq=seq)  # fmt: skip
-        task_id = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        to_code = conn.execute("SELECT code FROM locations WHERE id = ?", (bin_id,)).fetchone()
-        put_back = {"task": f"PB-{task_id}", "qty": left, "to": to_code[0]}
+        back_to[bin_id] = back_to.get(bin_id, 0) + left
+    put_backs = [
+        _put_back(conn, line["id"], movement, bin_id, units, by_user=by_user, seq=seq)
+        for bin_id, units in back_to.items()
+    ]
     if counted:
         conn.execute("UPDATE order_lines SET picked = picked - ? WHERE id = ?", (qty, line["id"]))
         conn.execute(
@@ -204,4 +227,4 @@ def reallocate_overpick(
             (line["id"], movement["server_seq"], movement["from_id"], tote_id, lot, -qty,
              by_user),
         )  # fmt: skip
-    return {"qty": qty, "reallocated": given, "put_back": put_back}
+    return {"qty": qty, "reallocated": given, "put_backs": put_backs}

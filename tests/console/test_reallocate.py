@@ -61,11 +61,12 @@ def test_the_extra_units_go_to_the_most_urgent_backordered_lines_first(
     client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
 ) -> None:
     first = _order(client, "R-1", 30)
-    later = _order(client, "R-2", 80)  # 70 left to reserve: backordered, 10 short
-    urgent = _order(client, "R-3", 5, priority=1)  # nothing left: backordered, 5 short
-    assert (later["status"], urgent["status"]) == ("backordered", "backordered")
     line = first["lines"][0]["line"]
-    bob, row = _overpick(client, make_sim, line)
+    _, row = _overpick(client, make_sim, line)
+    # ordered after the overpick: A-01's 40 left go to R-2, R-3 gets none
+    later = _order(client, "R-2", 80)  # 40 short
+    urgent = _order(client, "R-3", 5, priority=1)  # 5 short
+    assert (later["status"], urgent["status"]) == ("backordered", "backordered")
     refused = resolve(client, row["id"], action="reallocate", reason="x", qty=31)
     assert refused.status_code == 400 and "at most 30" in refused.json()["message"]
 
@@ -75,30 +76,93 @@ def test_the_extra_units_go_to_the_most_urgent_backordered_lines_first(
     assert body["qty"] == 30
     assert [(r["order_line"], r["qty"], r["order_allocated"]) for r in body["reallocated"]] == [
         (urgent["lines"][0]["line"], 5, True),  # priority 1 first
-        (later["lines"][0]["line"], 10, True),
+        (later["lines"][0]["line"], 25, False),  # still 15 short
     ]
-    assert (body["put_back"]["qty"], body["put_back"]["to"]) == (15, "A-01")
+    assert body["put_backs"] == []
     assert (_order_status(client, urgent["number"]), _order_status(client, later["number"])) == (
         "allocated",
-        "allocated",
+        "backordered",
     )
     reserved = client.get(f"/api/orders/{urgent['number']}").json()["lines"][0]["reservations"]
     assert reserved == [{"location": "TOTE-1", "lot": None, "qty": 5}]
-    # nothing moved in the ledger yet: the units are where the pickers put them
+    # nothing moved in the ledger: the units are where the pickers put them
     assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (40, 60)
+    assert store.read(verify) == []
+
+
+def _reserved_at(client: TestClient, location: str, *numbers: str) -> int:
+    return sum(
+        r["qty"]
+        for number in numbers
+        for line in client.get(f"/api/orders/{number}").json()["lines"]
+        for r in line["reservations"]
+        if r["location"] == location
+    )
+
+
+def test_units_taken_from_another_orders_reservation_go_back_to_its_bin_first(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    first = _order(client, "R-1", 30)
+    later = _order(client, "R-2", 80)  # A-01's other 70 are promised to it: 10 short
+    urgent = _order(client, "R-3", 5, priority=1)  # 5 short
+    line = first["lines"][0]["line"]
+    bob, row = _overpick(client, make_sim, line)
+    # bob's 30 were R-2's: A-01 holds 40 of the 70 it has promised
+    assert stock(client, "SKU-1", "A-01") == 40
+    assert _reserved_at(client, "A-01", later["number"]) == 70
+
+    done = resolve(client, row["id"], action="reallocate", reason="give them to who needs")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    # none for R-3 or R-2's backorder: the same units would be promised twice
+    assert body["reallocated"] == []
+    [back] = body["put_backs"]
+    assert (back["qty"], back["to"]) == (30, "A-01")
+    assert (_order_status(client, urgent["number"]), _order_status(client, later["number"])) == (
+        "backordered",
+        "backordered",
+    )
+    page = client.get(f"/console/conflicts/{row['id']}")
+    assert f"30 to put back to A-01 ({back['task']})" in page.text
 
     # the put-back reaches the picker and is done by a movement like any other
-    task = _tasks(bob)[body["put_back"]["task"]]
+    task = _tasks(bob)[back["task"]]
     assert (task["kind"], task["location"], task["to"], task["qty"]) == (
         "putback",
         "TOTE-1",
         "A-01",
-        15,
+        30,
     )
-    bob.record("putaway", "SKU-1", 15, from_="TOTE-1", to="A-01", ref=_ref(line, task["id"]))
+    bob.record("putaway", "SKU-1", 30, from_="TOTE-1", to="A-01", ref=_ref(line, task["id"]))
     assert bob.push()["results"][0]["outcome"] == "applied"
     assert _tasks(bob)[task["id"]]["status"] == "done"
-    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (55, 45)
+    # A-01 again holds what it promised, and nothing is promised twice
+    assert (stock(client, "SKU-1", "A-01"), stock(client, "SKU-1", "TOTE-1")) == (70, 30)
+    assert _reserved_at(client, "A-01", later["number"], urgent["number"]) == 70
+    assert _reserved_at(client, "TOTE-1", later["number"], urgent["number"]) == 0
+    assert store.read(verify) == []
+
+
+def test_a_named_bin_gets_what_the_bin_picked_from_is_not_owed(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    first = _order(client, "R-1", 30)
+    later = _order(client, "R-2", 50)  # reserved in full at A-01, 20 of A-01's units free
+    assert later["status"] == "allocated"
+    _, row = _overpick(client, make_sim, first["lines"][0]["line"])
+    assert (stock(client, "SKU-1", "A-01"), _reserved_at(client, "A-01", later["number"])) == (
+        40,
+        50,
+    )
+
+    done = resolve(client, row["id"], action="reallocate", reason="A-02 has room", location="A-02")
+    assert done.status_code == 201, done.text
+    body = done.json()
+    assert body["reallocated"] == []  # no other line wants SKU-1
+    assert [(b["qty"], b["to"]) for b in body["put_backs"]] == [(10, "A-01"), (20, "A-02")]
+    page = client.get(f"/console/conflicts/{row['id']}").text
+    assert "10 to put back to A-01" in page and "20 to put back to A-02" in page
     assert store.read(verify) == []
 
 
@@ -135,7 +199,7 @@ def test_a_line_on_an_open_pick_list_gets_a_task_for_the_units(
     assert done.status_code == 201, done.text
     [given] = done.json()["reallocated"]
     assert (given["order_line"], given["qty"]) == (line2, 15)
-    assert done.json()["put_back"]["qty"] == 5
+    assert [b["qty"] for b in done.json()["put_backs"]] == [5]
     assert _order_status(client, waiting["number"]) == "allocated"
     new = _tasks(pat)[given["task"]]
     assert (new["kind"], new["location"], new["tote"], new["qty"], new["order_line"]) == (
