@@ -22,7 +22,13 @@ from .errors import Conflict, InvalidRequest, NotFound
 from .kinds import PAYMENT_STATUSES, PAYMENT_TRANSITIONS
 from .meta import next_server_seq
 
-__all__ = ["PaymentEvent", "decode_payment_event", "apply_payment_event", "payment_history"]
+__all__ = [
+    "PaymentEvent",
+    "decode_payment_event",
+    "apply_payment_event",
+    "record_refund",
+    "payment_history",
+]
 
 
 class PaymentEvent(msgspec.Struct, forbid_unknown_fields=False):
@@ -115,6 +121,24 @@ def _answer(
 ) -> dict[str, Any]:
     return {"ok": True, "order": number, "payment_status": status, "applied": applied,
             "replayed": replayed, "message": note}  # fmt: skip
+
+
+def record_refund(
+    conn: sqlite3.Connection, order_id: int, rma: str, *, before: str, by_user: str
+) -> None:
+    """An RMA's refund, made here, in the payment history beside the provider's
+    events (under an id of our own, ``shelfsync:refund:RMA-3``; an RMA is
+    refunded once).  ``before``: the order's payment status before it."""
+    event_id = f"shelfsync:refund:{rma}"
+    applied = before != "refunded"
+    note = (f"{before} → refunded: {rma} refunded by {by_user}" if applied
+            else f"already refunded; {rma} refunded by {by_user}")  # fmt: skip
+    conn.execute(
+        "INSERT INTO payment_events(event_id, order_id, status, before, applied, note,"
+        " digest, received_at) VALUES (?, ?, 'refunded', ?, ?, ?, ?, ?)",
+        (event_id, order_id, before, int(applied), note,
+         hashlib.blake2b(event_id.encode(), digest_size=16).hexdigest(), iso_now()),
+    )  # fmt: skip
 
 
 def payment_history(conn: sqlite3.Connection, number: str) -> list[dict[str, Any]]:

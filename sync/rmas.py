@@ -22,6 +22,7 @@ from .errors import Conflict, InvalidRequest, NotFound
 from .kinds import REFUND_STATUSES
 from .meta import next_server_seq
 from .orders import Address, LineIn, OrderIn, _event, create_order
+from .payments import record_refund
 
 __all__ = ["create_rma", "get_rma", "set_refund", "make_exchange", "rma_row", "open_rmas"]
 
@@ -192,6 +193,7 @@ def set_refund(
                 # the order's history records the payment change (its status stays)
                 _event(conn, row["order_id"], order[0], order[0], by_user,
                        f"payment {order[1]} -> refunded ({number})")  # fmt: skip
+            record_refund(conn, row["order_id"], number, before=order[1], by_user=by_user)
         return get_rma(conn, number)
 
 

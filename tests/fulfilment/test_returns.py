@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -207,6 +208,28 @@ def test_a_refund_makes_the_order_refunded(client: TestClient, shipped: dict[str
     back = client.post(f"/api/rmas/{rma}/refund", json={"status": "pending"})
     assert back.status_code == 409
     assert client.post(f"/api/rmas/{rma}/refund", json={"status": "maybe"}).status_code == 400
+
+
+def _payment_rows(client: TestClient, number: str) -> list[str]:
+    page = client.get(f"/orders/{number}")
+    assert page.status_code == 200, page.text
+    table = page.text.split('<table id="payments">', 1)[1].split("</table>", 1)[0]
+    return [" ".join(row.split()) for row in re.findall(r"<tr><td.*?</tr>", table, re.S)]
+
+
+def test_a_refund_is_in_the_orders_payment_history(
+    client: TestClient, shipped: dict[str, Any], manager: User
+) -> None:
+    first = _rma(client, shipped, (0, 1)).json()["number"]
+    second = _rma(client, shipped, (1, 1)).json()["number"]
+    assert client.post(f"/api/rmas/{first}/refund", json={"status": "refunded"}).is_success
+    assert client.post(f"/api/rmas/{first}/refund", json={"status": "refunded"}).is_success
+    assert client.post(f"/api/rmas/{second}/refund", json={"status": "refunded"}).is_success
+    rows = _payment_rows(client, shipped["number"])
+    assert len(rows) == 2  # the repeated refund of the first RMA recorded once
+    assert f"shelfsync:refund:{first}" in rows[0]
+    assert f"pending → refunded: {first} refunded by {manager.username}" in rows[0]
+    assert f"already refunded; {second} refunded by {manager.username}" in rows[1]
 
 
 def test_an_exchange_makes_one_replacement_order_linked_to_the_rma(
