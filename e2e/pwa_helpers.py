@@ -153,6 +153,14 @@ def until_true(page: Page, expression: str, arg: Any = None, timeout: float = 20
         page.wait_for_timeout(100)
 
 
+def until_sent(page: Page, count: int) -> None:
+    """Until the sent log holds ``count`` movements: "0 to send" alone also holds
+    before the scans just typed are stored, and the sync before them counts as
+    synced."""
+    until_true(page, "(n) => window.shelfsync.db.allMovements()"
+                     ".then((log) => log.sent.length === n)", count)  # fmt: skip
+
+
 def sync_now(page: Page) -> None:
     """Tap "Sync now" and wait for that sync to end."""
     page.evaluate("window.shelfsync.sync.sync('test', {force: true})")

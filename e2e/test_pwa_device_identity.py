@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import expect
-from pwa_helpers import app_page, receive_one, sent_log, sync_now, wait_synced
+from pwa_helpers import app_page, receive_one, sent_log, sync_now, until_sent, wait_synced
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -21,6 +21,7 @@ def test_a_wrong_seq_makes_a_new_device(
     url = live_server.url
     context, page = app_page(signed_in, url, "receive")
     receive_one(page, f"UNKNOWN-E2E-{answer}-1")
+    until_sent(page, 1)
     wait_synced(page)
     (first,) = sent_log(page)["sent"]
     assert first["seq"] == 1
@@ -37,6 +38,7 @@ def test_a_wrong_seq_makes_a_new_device(
     assert waiting["seq"] == next_seq
     context.set_offline(False)
     sync_now(page)
+    until_sent(page, 2)
     wait_synced(page)
 
     assert page.evaluate("window.shelfsync.sync.state.deviceId") != device

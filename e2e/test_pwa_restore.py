@@ -17,21 +17,12 @@ from pwa_helpers import (
     scan,
     sent_log,
     stocked_items,
-    until_true,
+    until_sent,
     wait_synced,
 )
 
 if TYPE_CHECKING:
     from conftest import OwnServer
-    from playwright.sync_api import Page
-
-
-def until_sent(page: Page, count: int) -> None:
-    """Until the sent log holds ``count`` movements: "0 to send" alone also holds
-    before the scans just typed are stored, and the sync before them counts as
-    synced."""
-    until_true(page, "(n) => window.shelfsync.db.allMovements()"
-                     ".then((log) => log.sent.length === n)", count)  # fmt: skip
 
 
 def test_restore_to_an_older_backup_loses_nothing(

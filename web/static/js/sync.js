@@ -65,8 +65,16 @@ function changed() {
   events.dispatchEvent(new Event("change"));
 }
 
+// Scans counted by afterRecord: a read of storage that began before one of
+// them was stored would count one too few, so refresh reads again.
+let recorded = 0;
+
 export async function refresh() {
-  const [summary, meta] = await Promise.all([db.pendingSummary(), db.getMeta()]);
+  let summary, meta, before;
+  do {
+    before = recorded;
+    [summary, meta] = await Promise.all([db.pendingSummary(), db.getMeta()]);
+  } while (before !== recorded);
   state.pending = summary.count;
   state.oldest = summary.oldest;
   state.lastSyncAt = meta.last_sync_at || null;
@@ -102,6 +110,7 @@ let soon = null;
 let backgroundAsked = false;
 
 export function afterRecord(count = 1) {
+  recorded += 1;
   state.pending += count;
   changed();
   if (!backgroundAsked && navigator.serviceWorker && "SyncManager" in self) {
