@@ -97,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         conn.close()
     print(f"shelfsync on http://{settings.host}:{settings.port}/  (database {settings.db})")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info",
+                access_log=settings.access_log)  # fmt: skip
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 import sys
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -220,7 +221,7 @@ def test_demo_and_serve_demo_if_empty(
     out = capsys.readouterr().out
     assert "demo warehouse MAIN: 1000 items" in out
     assert "picker / picker-demo" in out
-    assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "info"}]
+    assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "info", "access_log": True}]
 
     assert run("serve", "--demo-if-empty", "--db", db) == 0  # second start: no new demo
     out = capsys.readouterr().out
@@ -244,3 +245,23 @@ def test_init_makes_web_push_keys_once_and_never_prints_them(
     assert private not in out and len(public) == 87  # a P-256 point, base64url
     assert run("init", "--db", db) == 0
     assert "web push keys: kept" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("setting", "logged"), [(None, True), ("false", False)])
+def test_serve_logs_each_request_unless_told_not_to(
+    tmp_path: Path, setting: str | None, logged: bool
+) -> None:
+    from liveserver import free_port, start_server
+
+    port, log = free_port(), tmp_path / "server.log"
+    env = {} if setting is None else {"SHELFSYNC_ACCESS_LOG": setting}
+    proc = start_server(tmp_path / "served.db", port, log, env)
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz?probe=1", timeout=5) as res:
+            assert res.status == 200
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = log.read_text()
+    assert "Application startup complete" in text  # uvicorn's own log is kept either way
+    assert ('"GET /healthz?probe=1 HTTP/1.1" 200' in text) is logged
