@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from server.csv_reading import MAX_ERRORS, Row, bounded_text, choice, read_rows, whole
 from sync.catalog import add_item, add_location, add_warehouse, is_valid_gtin
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest
@@ -43,77 +44,19 @@ ITEM_COLUMNS = (
 )  # fmt: skip
 LOCATION_COLUMNS = ("code", "barcode", "kind", "warehouse", "zone", "pick_seq")
 STOCK_COLUMNS = ("item", "location", "lot", "on_hand")
-MAX_ERRORS = 50
 _TRUE = {"1", "true", "yes", "y"}
 _FALSE = {"0", "false", "no", "n", ""}
 
 
-class _Row:
-    """One data row: each column parsed on its own, every problem collected."""
-
-    def __init__(self, values: dict[str, str]) -> None:
-        self.values = values
-        self.problems: list[str] = []
-
-    def get(self, column: str, parse: Callable[[str], Any]) -> Any:
-        try:
-            return parse(self.values[column])
-        except ValueError as exc:
-            self.problems.append(f"column {column}: {exc}")
-            return None
-
-
-def _read_rows(
-    path: str | Path, columns: tuple[str, ...], required: tuple[str, ...]
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """(row number, {column: stripped text}) for each data row; checks the header."""
-    try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115
-    except OSError as exc:
-        raise InvalidRequest(f"{path}: {exc.strerror}") from None
-    with handle:
-        reader = csv.reader(handle)
-        try:
-            header = [h.strip().lower() for h in next(reader, [])]
-            if not header:
-                raise InvalidRequest(f"{path}: the file is empty (expected a header row)")
-            unknown = [h for h in header if h not in columns]
-            missing = [c for c in required if c not in header]
-            twice = sorted({h for h in header if h and header.count(h) > 1})
-            if unknown or missing or twice:
-                problems = [f"unknown column {h!r}" for h in unknown]
-                problems += [f"missing column {c!r}" for c in missing]
-                problems += [f"column {h!r} appears twice" for h in twice]
-                raise InvalidRequest(
-                    f"{path}, row 1 (header): " + "; ".join(problems),
-                    [f"expected columns: {', '.join(columns)}"],
-                )
-            for number, raw in enumerate(reader, start=2):
-                if not any(cell.strip() for cell in raw):
-                    continue  # blank lines
-                if len(raw) > len(header):
-                    raise InvalidRequest(
-                        f"row {number}: {len(raw)} values but the header has {len(header)}"
-                        " columns (a comma inside a value needs quotes)"
-                    )
-                values = {c: "" for c in columns}
-                values.update({h: cell.strip() for h, cell in zip(header, raw, strict=False)})
-                yield number, values
-        except UnicodeDecodeError:
-            raise InvalidRequest(f"{path}: not UTF-8 text (save the file as CSV UTF-8)") from None
-        except csv.Error as exc:
-            raise InvalidRequest(f"{path}, row {reader.line_num}: {exc}") from None
-
-
 def _check_all(
     rows: Iterator[tuple[int, dict[str, str]]],
-    parse: Callable[[_Row], dict[str, Any]],
+    parse: Callable[[Row], dict[str, Any]],
     what: str,
 ) -> list[tuple[int, dict[str, Any]]]:
     parsed: list[tuple[int, dict[str, Any]]] = []
     errors: list[str] = []
     for number, values in rows:
-        row = _Row(values)
+        row = Row(values)
         result = parse(row)
         errors += [f"row {number}, {problem}" for problem in row.problems]
         if not row.problems:
@@ -127,37 +70,6 @@ def _check_all(
     if not parsed:
         raise InvalidRequest(f"the {what} file has a header but no rows; nothing imported")
     return parsed
-
-
-def _text(limit: int, required: bool = False) -> Callable[[str], str | None]:
-    def parse(text: str) -> str | None:
-        if not text:
-            if required:
-                raise ValueError("required")
-            return None
-        if len(text) > limit:
-            raise ValueError(f"at most {limit} characters")
-        return text
-
-    return parse
-
-
-def _whole(text: str) -> int | None:
-    if not text:
-        return None
-    if not text.isdigit():
-        raise ValueError(f"expected a whole number >= 0, not {text!r}")
-    return int(text)
-
-
-def _choice(allowed: tuple[str, ...] | list[str], default: str = "") -> Callable[[str], str]:
-    def parse(text: str) -> str:
-        value = text.lower() or default
-        if value not in allowed:
-            raise ValueError(f"{text!r} is not one of {', '.join(allowed)}")
-        return value
-
-    return parse
 
 
 def _yes_no(text: str) -> bool:
@@ -208,29 +120,29 @@ def parse_barcodes(text: str) -> list[tuple[str, int]]:
     return found
 
 
-def _parse_item(row: _Row) -> dict[str, Any]:
+def _parse_item(row: Row) -> dict[str, Any]:
     return {
-        "sku": row.get("sku", _text(64, required=True)),
-        "name": row.get("name", _text(200, required=True)),
-        "unit": row.get("unit", _text(16)) or "ea",
-        "tracking": row.get("tracking", _choice(TRACKING_MODES, "none")),
+        "sku": row.get("sku", bounded_text(64, required=True)),
+        "name": row.get("name", bounded_text(200, required=True)),
+        "unit": row.get("unit", bounded_text(16)) or "ea",
+        "tracking": row.get("tracking", choice(TRACKING_MODES, "none")),
         "expiry_tracked": row.get("expiry_tracked", _yes_no),
-        "reorder_point": row.get("reorder_point", _whole),
-        "reorder_qty": row.get("reorder_qty", _whole),
-        "item_class": (row.get("item_class", _text(16)) or "").upper() or None,
+        "reorder_point": row.get("reorder_point", whole),
+        "reorder_qty": row.get("reorder_qty", whole),
+        "item_class": (row.get("item_class", bounded_text(16)) or "").upper() or None,
         "unit_cost": row.get("unit_cost", _cost),
         "barcodes": row.get("barcodes", parse_barcodes),
     }
 
 
-def _parse_location(row: _Row) -> dict[str, Any]:
+def _parse_location(row: Row) -> dict[str, Any]:
     return {
-        "code": row.get("code", _text(64, required=True)),
-        "kind": row.get("kind", _choice([k for k in LOCATION_KINDS if k != "virtual"])),
-        "barcode": row.get("barcode", _text(64)),
-        "warehouse": row.get("warehouse", _text(64)),
-        "zone": row.get("zone", _text(16)),
-        "pick_seq": row.get("pick_seq", _whole),
+        "code": row.get("code", bounded_text(64, required=True)),
+        "kind": row.get("kind", choice([k for k in LOCATION_KINDS if k != "virtual"])),
+        "barcode": row.get("barcode", bounded_text(64)),
+        "warehouse": row.get("warehouse", bounded_text(64)),
+        "zone": row.get("zone", bounded_text(16)),
+        "pick_seq": row.get("pick_seq", whole),
     }
 
 
@@ -266,7 +178,7 @@ def _write_rows(
 
 def import_items(conn: sqlite3.Connection, path: str | Path) -> int:
     """Create or update the items in a CSV file; returns how many rows."""
-    rows = _check_all(_read_rows(path, ITEM_COLUMNS, ("sku", "name")), _parse_item, "items")
+    rows = _check_all(read_rows(path, ITEM_COLUMNS, ("sku", "name")), _parse_item, "items")
     _unique(rows, "sku", "items")
     _unique(rows, "barcodes", "items")
     _write_rows(conn, rows, add_item)
@@ -284,7 +196,7 @@ def _add_location_row(conn: sqlite3.Connection, *, warehouse: str | None, **row:
 def import_locations(conn: sqlite3.Connection, path: str | Path) -> int:
     """Create or update the locations in a CSV file (and warehouses they name)."""
     rows = _check_all(
-        _read_rows(path, LOCATION_COLUMNS, ("code", "kind")), _parse_location, "locations"
+        read_rows(path, LOCATION_COLUMNS, ("code", "kind")), _parse_location, "locations"
     )
     _unique(rows, "code", "locations")
     _unique(rows, "barcode", "locations")

@@ -20,7 +20,7 @@ from typing import Any
 
 import msgspec
 
-from server.csv_io import MAX_ERRORS, _choice, _read_rows, _Row, _text, _whole
+from server.csv_reading import MAX_ERRORS, Row, bounded_text, choice, read_rows, whole
 from sync.catalog import catalog_for
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest, ShelfsyncError
@@ -49,14 +49,14 @@ class ImportSummary:
 
 
 def _priority(text: str) -> int | None:
-    value = _whole(text)
+    value = whole(text)
     if value is not None and not 1 <= value <= 9:
         raise ValueError(f"1 (most urgent) to 9, not {text!r}")
     return value
 
 
 def _qty(text: str) -> int | None:
-    value = _whole(text)
+    value = whole(text)
     if value is None:
         raise ValueError("required")
     if not 1 <= value <= 1_000_000:
@@ -74,20 +74,20 @@ def _date(text: str) -> str | None:
     return text
 
 
-def _parse_row(row: _Row) -> dict[str, Any]:
+def _parse_row(row: Row) -> dict[str, Any]:
     return {
-        "channel": row.get("channel", _text(32, required=True)),
-        "external_ref": row.get("external_ref", _text(64, required=True)),
-        "customer": row.get("customer", _text(200)),
-        **{c: row.get(c, _text(200)) for c in ORDER_FIELDS if c.startswith("ship_")},
+        "channel": row.get("channel", bounded_text(32, required=True)),
+        "external_ref": row.get("external_ref", bounded_text(64, required=True)),
+        "customer": row.get("customer", bounded_text(200)),
+        **{c: row.get(c, bounded_text(200)) for c in ORDER_FIELDS if c.startswith("ship_")},
         "priority": row.get("priority", _priority),
         "requested_date": row.get("requested_date", _date),
         "payment_status": (
-            row.get("payment_status", _choice(PAYMENT_STATUSES))
+            row.get("payment_status", choice(PAYMENT_STATUSES))
             if row.values["payment_status"]
             else None
         ),
-        "item": row.get("item", _text(64, required=True)),
+        "item": row.get("item", bounded_text(64, required=True)),
         "qty": row.get("qty", _qty),
     }
 
@@ -154,8 +154,8 @@ def _column(problem: str) -> str:
 def import_orders(conn: sqlite3.Connection, path: str | Path, *, by_user: str) -> ImportSummary:
     """Create and allocate the orders in a CSV file, all or none."""
     rows, errors = [], []
-    for number, values in _read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED):
-        row = _Row(values)
+    for number, values in read_rows(path, ORDER_COLUMNS, ORDER_REQUIRED):
+        row = Row(values)
         parsed = _parse_row(row)
         errors += [f"row {number}, {problem}" for problem in row.problems]
         if parsed["channel"] and parsed["external_ref"]:
