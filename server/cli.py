@@ -60,8 +60,9 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_demo(conn: sqlite3.Connection) -> None:
+def _run_demo(conn: sqlite3.Connection, *, with_work: bool) -> None:
     from .demo import create_demo, format_logins
+    from .demo_work import add_demo_work
 
     summary = create_demo(conn)
     outcomes = ", ".join(f"{n} {outcome}" for outcome, n in sorted(summary.outcomes.items()))
@@ -69,13 +70,20 @@ def _run_demo(conn: sqlite3.Connection) -> None:
         f"demo warehouse MAIN: {summary.items} items, {summary.bins} bins,"
         f" {summary.locations} locations, {summary.movements} movements ({outcomes})"
     )
+    if with_work:
+        work = add_demo_work(conn)
+        print(
+            f"demo work: {len(work.orders)} orders ({len(work.backordered)} backordered),"
+            f" pick lists {', '.join(work.pick_lists)} ({work.picker_list} given to picker),"
+            f" {len(work.count_tasks)} count tasks for counter"
+        )
     print(format_logins())
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     conn = _open(args, create=True)
     try:
-        _run_demo(conn)
+        _run_demo(conn, with_work=args.with_work)
     finally:
         conn.close()
     return 0
@@ -91,7 +99,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     conn = _open(args, create=True)
     try:
         if args.demo_if_empty and database_is_empty(conn):
-            _run_demo(conn)
+            _run_demo(conn, with_work=True)
         elif args.demo_if_empty and demo_logins_present(conn):
             print(format_logins())
     finally:
@@ -230,16 +238,23 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--demo-if-empty",
         action="store_true",
-        help="if the database is new or empty, fill it with the demo warehouse first",
+        help="if the database is new or empty, fill it with the demo warehouse and work"
+        " waiting on its floor (shelfsync demo --with-work) first",
     )
     _add_command(commands, "init", cmd_init, "create the database, or bring its schema up to date")
-    _add_command(
+    demo = _add_command(
         commands,
         "demo",
         cmd_demo,
         "fill an empty database with the demo warehouse and logins",
         "Create warehouse MAIN with bins, 1,000 items, stock received and put away through\n"
         "movements, and one login per role.  Refuses a database that already has items.",
+    )
+    demo.add_argument(
+        "--with-work",
+        action="store_true",
+        help="also a dozen orders, a wave with a pick list given to picker, and count tasks"
+        " for counter",
     )
 
     user = commands.add_parser("user", help="manage users", description="Manage users.")

@@ -221,6 +221,8 @@ def test_demo_and_serve_demo_if_empty(
     out = capsys.readouterr().out
     assert "demo warehouse MAIN: 1000 items" in out
     assert "picker / picker-demo" in out
+    assert "demo work: 12 orders (1 backordered), pick lists PL-1" in out
+    assert "(PL-1 given to picker), 3 count tasks for counter" in out
     assert served == [{"host": "127.0.0.1", "port": 8123, "log_level": "info", "access_log": True}]
 
     assert run("serve", "--demo-if-empty", "--db", db) == 0  # second start: no new demo

@@ -10,6 +10,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from server.demo import DEMO_LOGINS, DemoSummary, create_demo, database_is_empty
+from server.demo_work import DemoWork, add_demo_work
 from server.users import check_password
 from sync.catalog import is_valid_gtin
 from sync.db import connect
@@ -151,3 +152,67 @@ def test_same_seed_same_warehouse(conn: sqlite3.Connection, tmp_path: Path) -> N
         assert [tuple(r) for r in other.execute(query)] == [tuple(r) for r in conn.execute(query)]
     finally:
         other.close()
+
+
+@pytest.fixture(scope="module")
+def worked(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[tuple[sqlite3.Connection, DemoWork]]:
+    conn, _ = _make(tmp_path_factory.mktemp("work") / "demo.db")
+    yield conn, add_demo_work(conn)
+    conn.close()
+
+
+def test_the_work_gives_the_picker_a_list_and_the_counter_tasks(
+    worked: tuple[sqlite3.Connection, DemoWork],
+) -> None:
+    conn, work = worked
+    statuses = dict(conn.execute("SELECT status, count(*) FROM orders GROUP BY status").fetchall())
+    assert statuses == {"allocated": 11, "backordered": 1}
+    assert len(work.orders) == 12 and len(work.backordered) == 1
+    # every reservation of an allocated order is on a pick list; picker holds the first
+    assert (
+        scalar(
+            conn,
+            "SELECT count(*) FROM reservations r JOIN order_lines ol ON ol.id = r.order_line_id"
+            " JOIN orders o ON o.id = ol.order_id WHERE o.status = 'allocated'"
+            " AND NOT EXISTS (SELECT 1 FROM pick_tasks t WHERE t.reservation_id = r.id)",
+        )
+        == 0
+    )
+    lists = conn.execute("SELECT number, assigned_to FROM pick_lists ORDER BY id").fetchall()
+    assert tuple(lists[0]) == (work.picker_list, "picker")
+    assert len(lists) >= 2 and all(row[1] is None for row in lists[1:])
+    assert (
+        scalar(
+            conn,
+            "SELECT count(*) FROM pick_tasks t JOIN pick_lists p ON p.id = t.pick_list_id"
+            " WHERE p.assigned_to = 'picker'",
+        )
+        >= 4
+    )
+    counts = conn.execute(
+        "SELECT l.code, t.assigned_to, t.blind, t.status FROM count_tasks t"
+        " JOIN locations l ON l.id = t.location_id"
+    ).fetchall()
+    assert len(counts) == 3
+    assert all((row[1], row[2], row[3]) == ("counter", 1, "open") for row in counts)
+    picked_from = {
+        row[0]
+        for row in conn.execute(
+            "SELECT l.code FROM pick_tasks t JOIN locations l ON l.id = t.location_id"
+        )
+    }
+    assert not picked_from & {row[0] for row in counts}
+
+
+def test_the_work_promises_no_unit_twice(worked: tuple[sqlite3.Connection, DemoWork]) -> None:
+    conn, _ = worked
+    over = conn.execute(
+        "SELECT r.item_id, r.location_id, sum(r.qty) AS reserved, s.on_hand FROM reservations r"
+        " JOIN stock s ON s.item_id = r.item_id AND s.location_id = r.location_id"
+        " AND s.lot = r.lot WHERE r.released_at IS NULL"
+        " GROUP BY r.item_id, r.location_id, r.lot HAVING sum(r.qty) > s.on_hand"
+    ).fetchall()
+    assert over == []
+    assert verify(conn) == []
