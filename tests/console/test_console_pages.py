@@ -100,7 +100,7 @@ def test_dashboard_shows_the_figures_as_bars(
     page = client.get("/console")
     assert page.status_code == 200
     assert page.text.count('<svg class="bars"') == 4  # no orders yet: "Nothing yet."
-    assert '<text x="0" y="20" class="bar-label">COUNT_VARIANCE</text>' in page.text
+    assert '<text x="0" y="17" class="bar-label">COUNT_VARIANCE</text>' in page.text
     assert "50.0 %" in page.text
 
 
