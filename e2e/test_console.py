@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import APIRequestContext, Page, expect
+from playwright.sync_api import APIRequestContext, Browser, Page, expect
+from pwa_helpers import PHONE, login
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -117,3 +118,25 @@ def test_a_supervisor_resolves_a_held_count_on_a_tablet(
 
     page.goto(f"{base}/console")
     page.screenshot(path=str(screenshots / "console-dashboard.png"), full_page=True)
+
+
+def test_the_dashboards_charts_fit_a_phone(browser: Browser, live_server: LiveServer) -> None:
+    """Every label and value of the bar charts is inside its chart at 360 px (the
+    stock value by location kind is seven digits and cents)."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    login(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/console")
+    outside = page.evaluate(
+        """() => [...document.querySelectorAll('svg.bars')].flatMap((svg) => {
+              const width = svg.viewBox.baseVal.width;
+              return [...svg.querySelectorAll('text')]
+                .filter((t) => t.getBBox().x + t.getBBox().width > width
+                               || t.getBBox().x < 0)
+                .map((t) => t.textContent);
+           })"""
+    )
+    assert page.locator("svg.bars").count() >= 2
+    assert outside == []
+    assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+    context.close()
