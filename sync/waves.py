@@ -1,8 +1,10 @@
 """Waves and pick lists: allocated orders turned into walkable work.
 
 A wave takes the most urgent allocated orders whose reservations are not yet
-on a list, groups their reservations by the zone of the bin, and cuts each
-zone into pick lists of a few orders each.  Every order on a list gets a tote
+on a list (and orders already being picked that still have such reservations:
+units picked without a list, a reallocation after their list finished),
+groups their reservations by the zone of the bin, and cuts each zone into
+pick lists of a few orders each.  Every order on a list gets a tote
 of its own (cluster picking: a free staging location); tasks are numbered in
 the walk order of their bins.  A list assigned to a picker reaches that
 picker's devices through pull (``changes.tasks``), so it can be worked offline.
@@ -71,7 +73,8 @@ _TASKS_OF_LIST = _TASKS.format(where="p.id = :list") + " ORDER BY t.walk"
 def build_wave(
     conn: sqlite3.Connection, *, by_user: str, max_orders: int = 50, orders_per_list: int = 10
 ) -> list[str]:
-    """Make pick lists for up to ``max_orders`` allocated orders; returns their numbers."""
+    """Make pick lists for up to ``max_orders`` allocated (or started) orders; returns
+    their numbers."""
     if not 1 <= max_orders <= 10_000:
         raise InvalidRequest("max_orders: 1 to 10,000")
     if not 1 <= orders_per_list <= 100:
@@ -80,7 +83,7 @@ def build_wave(
         orders = [
             row[0]
             for row in conn.execute(
-                "SELECT o.id FROM orders o WHERE o.status = 'allocated' AND EXISTS ("
+                "SELECT o.id FROM orders o WHERE o.status IN ('allocated', 'picking') AND EXISTS ("
                 " SELECT 1 FROM reservations r JOIN order_lines ol ON ol.id = r.order_line_id"
                 " WHERE ol.order_id = o.id AND r.released_at IS NULL"
                 " AND NOT EXISTS (SELECT 1 FROM pick_tasks t WHERE t.reservation_id = r.id))"

@@ -90,3 +90,32 @@ def test_pickers_cannot_build_waves(
 ) -> None:
     logged_in("picker")
     assert client.post("/api/waves", json={}).status_code == 403
+
+
+def test_an_order_picked_in_part_without_a_list_is_waved_for_the_rest(
+    client: TestClient, manager: User, make_user: Callable[..., User]
+) -> None:
+    """A picker who takes some of an order before any wave (no task) starts the
+    order; the units still reserved for it must still reach a pick list."""
+    made = client.post("/api/orders", json=order("W9", ("SKU-1", 10))).json()
+    number = made["number"]
+    [reserved] = client.get(f"/api/orders/{number}").json()["lines"][0]["reservations"]
+    picker = make_user("picker")
+    sim = SimDevice.register(client, username=picker.username,
+                             password="correct-horse-battery")  # fmt: skip
+    sim.pull_all()
+    ref = {"order_line": f"{number}/1", "task": None, "rma": None, "count_task": None}
+    sim.record("pick", "SKU-1", 4, from_=reserved["location"], to="TOTE-2", ref=ref)
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    assert client.get(f"/api/orders/{number}").json()["status"] == "picking"
+
+    [listed] = client.post("/api/waves", json={}).json()["pick_lists"]
+    [task] = client.get(f"/api/pick-lists/{listed}").json()["tasks"]
+    assert (task["order_line"], task["location"], task["qty"]) == (
+        f"{number}/1", reserved["location"], 6)  # fmt: skip
+    assert client.post(f"/api/pick-lists/{listed}/assign", json={"username": picker.username})
+    [pulled] = [t for page in sim.pull_all() for t in page["changes"]["tasks"]]
+    sim.record("pick", "SKU-1", 6, from_=reserved["location"], to=pulled["tote"],
+               ref={**ref, "task": pulled["id"]})  # fmt: skip
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    assert client.get(f"/api/orders/{number}").json()["status"] == "picked"
