@@ -78,7 +78,7 @@ def open_carton(
             " VALUES ('', ?, ?, ?, ?, ?)",
             (order["id"], loc[0], by_user, iso_now(), next_server_seq(conn)),
         )
-        number = f"CT-{cur.lastrowid}"
+        number = f"CTN-{cur.lastrowid}"
         conn.execute("UPDATE cartons SET number = ? WHERE id = ?", (number, cur.lastrowid))
         return get_carton(conn, number)
 
