@@ -86,3 +86,28 @@ def test_every_screen_fits(
     fits(page, root, f"{viewport}-offline-status")
     context.close()
     sup.close()
+
+
+def test_the_tabs_are_readable_on_a_320_px_handheld(
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    """Each tab's name is whole, on one line, inside its own tab, at the width of
+    the smallest handhelds (before, "Receive" and "Returns" ran together and
+    "Look up" broke over two lines)."""
+    context = signed_in("picker", viewport={"width": 320, "height": 640})
+    page = context.new_page()
+    open_app(page, live_server.url, "pick")
+    tabs = page.evaluate(
+        """() => [...document.querySelectorAll('.tabs a')].map((tab) => {
+              const range = document.createRange();
+              range.selectNodeContents(tab);
+              const text = range.getBoundingClientRect(), box = tab.getBoundingClientRect();
+              return {name: tab.textContent.trim(), lines: range.getClientRects().length,
+                      inside: text.left >= box.left && text.right <= box.right,
+                      clipped: tab.scrollWidth > tab.clientWidth};
+           })"""
+    )
+    assert [t["name"] for t in tabs] == ["Pick", "Count", "Receive", "Returns", "Look up"]
+    assert [t for t in tabs if t["lines"] != 1 or not t["inside"] or t["clipped"]] == []
+    fits(page, request.config.rootpath, "handheld-320-tabs")
+    context.close()
