@@ -53,6 +53,7 @@ from server import (
     pages_orders,
     pages_returns,
     pages_rmas,
+    template_filters,
     webhooks_carrier,
     webhooks_payment,
 )
@@ -161,6 +162,7 @@ def create_app(settings: Settings, *, password_hasher: PasswordHasher | None = N
     )
     app.state.settings = settings
     app.state.templates = Jinja2Templates(directory=WEB_DIR / "templates")
+    template_filters.install(app.state.templates.env)
     app.state.password_hasher = password_hasher or DEFAULT_HASHER
     app.state.login_throttle = LoginThrottle(
         settings.login_max_failures, settings.login_lockout_minutes * 60

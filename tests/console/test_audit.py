@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -96,6 +97,7 @@ def test_movements_and_resolutions_search_by_item_location_user_device_and_time(
     assert any(r["what"] == "count 10 → applied" and r["user"] == b.user for r in rows)
     page = client.get("/console/audit", params={"user": a.user})
     assert page.status_code == 200 and "pick 2 → applied" in page.text
+    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", page.text)  # to the minute
 
 
 @pytest.mark.parametrize("role", ["picker", "counter"])

@@ -52,6 +52,7 @@ def test_inbox_detail_and_resolve_form_once_even_if_sent_twice(
     assert store.read(lambda c: c.execute("SELECT count(*) FROM resolutions").fetchone()[0]) == 1
     shown = client.get(done.headers["location"])
     assert "Resolved: accept." in shown.text and "the shelf was recounted" in shown.text
+    assert re.search(r"accept by \w+ at \d{4}-\d\d-\d\d \d\d:\d\d: the shelf", shown.text)
     forged = client.post(f"/console/conflicts/{held_id}/resolve", data={**form, "csrf": "x"})
     assert forged.status_code == 403
 

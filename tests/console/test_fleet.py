@@ -56,6 +56,9 @@ def test_the_fleet_shows_each_device_and_silent_ones_with_work_stand_out(
     page = client.get("/console/devices")
     assert page.status_code == 200
     assert re.search(r'class="stands-out[^"]*">\s*<td>quiet-07', page.text)
+    # times read to the minute, as on the other pages, not as stored
+    assert other["last_pull_at"][:16].replace("T", " ") in page.text
+    assert not re.search(r"\d{4}-\d\d-\d\dT\d\d:\d\d", page.text)
 
 
 def test_revoke_a_device_then_it_gets_403(
