@@ -105,6 +105,12 @@ def test_a_supervisor_resolves_a_held_count_on_a_tablet(
     page.get_by_label("Action").select_option("accept")
     page.get_by_label("Reason (kept with the resolution)").fill("half the pallet went to B")
     page.screenshot(path=str(screenshots / "console-conflict.png"), full_page=True)
+    # the recount's checkbox sits beside its words, not on a line of its own
+    box = page.get_by_label("Recount: let the counter see the book quantity").bounding_box()
+    words = page.get_by_text("Recount: let the counter see the book quantity").bounding_box()
+    assert box is not None and words is not None
+    assert box["x"] + box["width"] <= words["x"] + 40
+    assert abs(box["y"] - words["y"]) < words["height"]
     page.get_by_role("button", name="Resolve").click()
     expect(page.get_by_role("status")).to_contain_text("Resolved: accept.")
     expect(page.locator(".facts")).to_contain_text(f"now {book // 2}")
