@@ -198,7 +198,8 @@ CONTROLS = "button, a.button, .tabs a, input:not([type=hidden]), select"
 
 def fits(page: Page, rootpath: Path, name: str) -> None:
     """The screen as a person holds it: nothing scrolls sideways, every control is
-    at least 48 px tall; a screenshot of it goes to test-results/."""
+    at least 48 px tall, no "null" or "undefined" where a value should be; a
+    screenshot of it goes to test-results/."""
     sideways = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert sideways <= 0, f"{name}: {sideways} px of sideways scrolling"
     small = page.evaluate(
@@ -210,4 +211,8 @@ def fits(page: Page, rootpath: Path, name: str) -> None:
         CONTROLS,
     )
     assert small == [], f"{name}: controls under 48 px: {small}"
+    leaked = page.evaluate(
+        "() => document.body.innerText.match(/\\b(null|undefined|NaN)\\b|\\[object \\w+\\]/g)"
+    )
+    assert leaked is None, f"{name}: a script's value shown as text: {leaked}"
     shot(page, rootpath, name)

@@ -72,7 +72,7 @@ export function create(ctx) {
     const task = draft.task ? tasks.find((t) => t.id === draft.task) : null;
     el.replaceChildren(
       h("h1", {}, task ? `${isRecount(task) ? "Recount" : "Count"} ${task.id}` : "Free count"),
-      task && task.reason ? h("p", { class: "task-reason", id: "task-reason" }, `Why: ${task.reason}`) : null,
+      ...(task && task.reason ? [h("p", { class: "task-reason", id: "task-reason" }, `Why: ${task.reason}`)] : []),
       h("p", { class: "prompt", id: "prompt" }, draft.bin ? `Bin ${draft.bin}: scan each item` : "Scan the bin"),
     );
     const lines = h("div", { class: "lines" });
