@@ -72,4 +72,15 @@ def test_a_phone_order_on_a_phone(
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
     page.screenshot(path=str(screenshots / "order-form-phone.png"), full_page=True)
+
+    # the list of orders: every column on the screen, none scrolled out of sight
+    number = page.get_by_role("heading", level=1).text_content() or ""
+    page.goto(f"{live_server.url}/orders")
+    row = page.locator("tbody tr", has=page.get_by_role("link", name=number.split()[0]))
+    expect(row).to_contain_text("Grace Hopper")
+    expect(row).to_contain_text("allocated")
+    expect(row).to_contain_text("priority")
+    assert page.evaluate(
+        "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
+    )
     context.close()
