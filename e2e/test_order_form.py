@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from conftest import LiveServer
 
 
+_TABLES_FIT = "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
+
+
 def _stocked_ean(db: Path) -> tuple[str, str]:
     """(SKU, EAN-13) of an item with stock in a pick bin."""
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
@@ -73,14 +76,15 @@ def test_a_phone_order_on_a_phone(
 
     page.screenshot(path=str(screenshots / "order-form-phone.png"), full_page=True)
 
-    # the list of orders: every column on the screen, none scrolled out of sight
+    # at 360 px, the order and the list of orders: every column on the screen,
+    # none scrolled out of sight
+    page.set_viewport_size({"width": 360, "height": 740})
+    assert page.evaluate(_TABLES_FIT), "the order page's tables scroll sideways"
     number = page.get_by_role("heading", level=1).text_content() or ""
     page.goto(f"{live_server.url}/orders")
     row = page.locator("tbody tr", has=page.get_by_role("link", name=number.split()[0]))
     expect(row).to_contain_text("Grace Hopper")
     expect(row).to_contain_text("allocated")
     expect(row).to_contain_text("priority")
-    assert page.evaluate(
-        "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
-    )
+    assert page.evaluate(_TABLES_FIT), "the list of orders scrolls sideways"
     context.close()
