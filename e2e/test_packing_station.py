@@ -1,6 +1,8 @@
 """The packing station in a real Chromium, driven as a keyboard-wedge scanner does
-(type the code, press Enter): a wrong item is refused on screen, the right one is
-packed, the carton closed with its weight, and the order is packed (checked by API)."""
+(type the code, press Enter) on a phone-sized screen: a wrong item is refused on
+screen, the right one is packed, the carton closed with its weight, and the order
+is packed (checked by API); shipping with the carrier left empty is stopped by the
+form itself."""
 
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ def test_a_packer_scans_an_order_into_a_carton(page: Page, live_server: LiveServ
     ):
         number = picked_order(client, scanner, sku, 3, "TOTE-39")["number"]
 
+        page.set_viewport_size({"width": 360, "height": 740})
         page.goto(f"{live_server.url}/pack")
         page.get_by_label("Username").fill("picker")  # any role packs
         page.get_by_label("Password").fill("picker-demo")
@@ -30,6 +33,9 @@ def test_a_packer_scans_an_order_into_a_carton(page: Page, live_server: LiveServ
         page.get_by_label("Order number").fill(number)
         page.get_by_label("Order number").press("Enter")
         expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pack {number}")
+        assert page.evaluate(  # the order's lines, every column on the screen
+            "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
+        )
         page.get_by_role("button", name="Open a carton").click()
         expect(page.get_by_role("status")).to_contain_text("opened at PACK-1")
 
@@ -48,6 +54,9 @@ def test_a_packer_scans_an_order_into_a_carton(page: Page, live_server: LiveServ
         page.get_by_label("Weight (kg)").press("Enter")
         expect(page.get_by_role("status")).to_contain_text("closed at 1.4 kg")
         expect(page.get_by_role("button", name="Ship the closed cartons")).to_be_visible()
+        page.get_by_role("button", name="Ship the closed cartons").click()
+        assert page.get_by_label("Carrier").evaluate("(el) => el.validity.valueMissing")
+        expect(page.get_by_role("alert")).to_have_count(0)  # not sent: nothing to refuse
 
         order = client.get(f"/api/orders/{number}").json()
         assert order["status"] == "packed"
