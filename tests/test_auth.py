@@ -107,6 +107,15 @@ def test_login_and_logout(
     assert client.get("/", follow_redirects=False).status_code == 303
 
 
+@pytest.mark.parametrize(("role", "said"), [("admin", "an"), ("picker", "a"), ("counter", "a")])
+def test_the_home_page_says_the_role(
+    client: TestClient, make_user: Callable[..., User], password: str, role: str, said: str
+) -> None:
+    make_user(role, username="kim")
+    post_login(client, "kim", password)
+    assert f"You are logged in as {said} <strong>{role}</strong>." in client.get("/").text
+
+
 def test_wrong_password(client: TestClient, make_user: Callable[..., User]) -> None:
     make_user("picker", username="ana")
     response = post_login(client, "ana", "not-the-password")
