@@ -48,9 +48,17 @@ def test_every_screen_fits(
     scan(page, "DOCK-1")  # a wrong bin: the warning colour
     expect(page.locator("#flash")).to_have_attribute("data-kind", "bad")
     fits(page, root, f"{viewport}-pick-task")
+    # the bin to go to is whole on one line, never "A-" then "02-18"
+    codes = page.evaluate(
+        "[...document.querySelectorAll('#flash .code')].map((c) => [c.textContent,"
+        " c.getClientRects().length])"
+    )
+    assert [items[0]["bin"], 1] in codes and all(lines == 1 for _, lines in codes)
 
     page.goto(f"{url}/app#count")
     page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    # the pick's warning stays with the pick screen
+    expect(page.locator("#flash")).to_have_text("Ready: scan a code")
     fits(page, root, f"{viewport}-count-tasks")
     scan(page, items[1]["bin"])
     scan(page, items[1]["ean"])

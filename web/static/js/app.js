@@ -5,7 +5,7 @@
 import * as camera from "./camera.js";
 import * as catalog from "./catalog.js";
 import * as db from "./db.js";
-import { feedback } from "./feedback.js";
+import { READY, feedback, showBanner } from "./feedback.js";
 import * as movements from "./movements.js";
 import * as notices from "./notices.js";
 import * as push from "./push.js";
@@ -63,6 +63,8 @@ async function boot() {
   function route() {
     const name = (location.hash || "#pick").slice(1).split("/")[0];
     const next = screens[name] ? name : "pick";
+    // another screen: the last scan's outcome belonged to the one left
+    if (current && next !== current) showBanner("good", READY);
     if (current) screens[current].el.hidden = true;
     current = next;
     screens[current].el.hidden = false;
@@ -101,7 +103,7 @@ async function boot() {
   await noticesShown;
   route();
   input.focus();
-  feedback("good", "Ready: scan a code");
+  feedback("good", READY);
   window.shelfsync.ready = true;
   window.shelfsync.bootMs = performance.now() - started;
   window.shelfsync.readyAt = performance.now();

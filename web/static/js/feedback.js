@@ -35,12 +35,35 @@ function beep(kind) {
   }
 }
 
-export function feedback(kind, message, banner = document.getElementById("flash")) {
-  if (banner) {
-    banner.textContent = message;
-    banner.className = `flash flash-${kind}`;
-    banner.dataset.kind = kind;
+export const READY = "Ready: scan a code";
+
+// Codes (A-02-18, DOCK-1, FST-1092; up to 20 characters) are kept whole on
+// one line: the browser would break a bin's code after a hyphen ("Go to A-" /
+// "02-18").
+const CODE = /[A-Za-z0-9]+(?:-[A-Za-z0-9]+)+/g;
+
+// The banner alone, without a sound: kind (good, warn, bad) and the message.
+export function showBanner(kind, message, banner = document.getElementById("flash")) {
+  if (!banner) return;
+  const parts = [];
+  let at = 0;
+  for (const found of message.matchAll(CODE)) {
+    if (found[0].length > 20) continue; // not a code that fits a line whole
+    if (found.index > at) parts.push(message.slice(at, found.index));
+    const code = document.createElement("span");
+    code.className = "code";
+    code.textContent = found[0];
+    parts.push(code);
+    at = found.index + found[0].length;
   }
+  if (at < message.length) parts.push(message.slice(at));
+  banner.replaceChildren(...parts);
+  banner.className = `flash flash-${kind}`;
+  banner.dataset.kind = kind;
+}
+
+export function feedback(kind, message, banner = document.getElementById("flash")) {
+  showBanner(kind, message, banner);
   // browsers allow sound and vibration only after the person touched the page
   if (navigator.userActivation && !navigator.userActivation.hasBeenActive) return;
   heard = kind; // two scans in one frame: the last one's sound
