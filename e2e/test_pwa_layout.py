@@ -101,7 +101,7 @@ def test_the_tabs_are_readable_on_a_320_px_handheld(
 ) -> None:
     """Each tab's name is whole, on one line, inside its own tab, at the width of
     the smallest handhelds (before, "Receive" and "Returns" ran together and
-    "Look up" broke over two lines)."""
+    "Look up" broke over two lines), and the scan field's placeholder reads whole."""
     context = signed_in("picker", viewport={"width": 320, "height": 640})
     page = context.new_page()
     open_app(page, live_server.url, "pick")
@@ -117,5 +117,16 @@ def test_the_tabs_are_readable_on_a_320_px_handheld(
     )
     assert [t["name"] for t in tabs] == ["Pick", "Count", "Receive", "Returns", "Look up"]
     assert [t for t in tabs if t["lines"] != 1 or not t["inside"] or t["clipped"]] == []
+    room = page.locator("#scan").evaluate(
+        """(input) => {
+              const style = getComputedStyle(input);
+              const ctx = document.createElement('canvas').getContext('2d');
+              ctx.font = style.font;
+              const inside = input.clientWidth - parseFloat(style.paddingLeft)
+                             - parseFloat(style.paddingRight);
+              return inside - ctx.measureText(input.placeholder).width;
+           }"""
+    )
+    assert room >= 0, f"the scan field's placeholder is cut off by {-room:.0f} px"
     fits(page, request.config.rootpath, "handheld-320-tabs")
     context.close()
