@@ -12,6 +12,9 @@ conflicts:
   as at the packing station (``order_progress``), attributed to the
   movement's user; one for a cancelled order is ``ORDER_CLOSED`` (and a pack's
   units take the cancel's put-backs with them to the station);
+- a device's pack goes into that device's carton for the order, and its
+  ships mark those cartons shipped once everything packed has shipped
+  (``device_cartons``); a station's own packs and ships have cartons already;
 - every return is recorded in ``return_receipts``; one without an RMA, for
   an item the RMA does not list, or beyond what it authorised is
   ``RETURN_UNEXPECTED``.
@@ -26,6 +29,8 @@ import sqlite3
 from dataclasses import dataclass
 
 from .clock import iso_now
+from .device_cartons import DevicePack, pack_into_device_carton, ship_device_cartons
+from .meta import server_device_id
 from .movement import Ref
 from .order_progress import pack_progress, ship_progress
 from .putback import follow_late_pack
@@ -48,6 +53,8 @@ class LineMove:
     seq: int  # the movement's server_seq
     condition: str | None
     user: str = ""  # who did it (the order's event names them)
+    device_id: str = ""  # the device that pushed it
+    movement_id: str = ""
 
 
 def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, str]]:
@@ -68,6 +75,10 @@ def after_posting(conn: sqlite3.Connection, move: LineMove) -> list[tuple[str, s
     if closed and move.kind == "pack":  # the cancel's put-backs expect the units where they were
         follow_late_pack(conn, line_id, from_id=move.src_id, to_id=move.dst_id, lot=move.lot,
                          units=move.units, seq=move.seq)  # fmt: skip
+    elif move.device_id and move.device_id != server_device_id(conn) and move.kind == "pack":
+        pack_into_device_carton(conn, DevicePack(
+            order_id, line_id, move.item_id, move.lot, move.units, move.src_id, move.dst_id,
+            move.device_id, move.movement_id, move.user, move.seq))  # fmt: skip
     return closed + _packed_or_shipped(conn, move, ref, line_id, order_id)
 
 
@@ -100,6 +111,8 @@ def _packed_or_shipped(
     ).fetchone()
     if shipped[0] > shipped[1]:
         return [("OVERSHIP", f"{ref}: {shipped[0]} shipped of {shipped[1]} packed")]
+    if move.device_id and move.device_id != server_device_id(conn):
+        ship_device_cartons(conn, order_id, move.seq)
     ship_progress(conn, order_id, by_user=move.user, seq=move.seq)
     return []
 

@@ -332,7 +332,8 @@ class Merger:
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in HOOKED_KINDS and (line_ref or m.kind == "return"):
             line_move = LineMove(m.kind, m.ref, item.id, item.sku, src.id, dst.id, lot, units,
-                                 posted, m.condition, m.user or "")  # fmt: skip
+                                 posted, m.condition, m.user or "", self.device_id,
+                                 pos.movement_id)  # fmt: skip
             for code, message in after_posting(self.conn, line_move):
                 self._conflict(result, code, message, item.id, dst.id)
         if m.kind in DISPOSITION_KINDS and m.ref is not None and m.ref.rma:

@@ -13,8 +13,10 @@ order moves the same way whoever did the work, and its event names who.
 A station's scan posts its pack movement while the carton is open, and a
 shipment posts its ship movements before its cartons are marked shipped, so
 the merge's call changes nothing there and the station's own call, once the
-carton is closed or shipped, moves the order.  A device's pack or ship has
-no carton: the counts alone decide.
+carton is closed or shipped, moves the order.  A device's packs fill a
+carton that is closed from the start, and its ships mark that carton shipped
+once every packed unit has shipped (``device_cartons``), so for a device the
+counts decide.
 """
 
 from __future__ import annotations

@@ -254,6 +254,7 @@ def get_carton(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
         "unpacked_at": carton["unpacked_at"],
         "unpacked_by": carton["unpacked_by"],
         "shipment": shipment,
+        "device": carton["device_id"],  # packed by that device's pack movements; None: a station
         "contents": contents,
     }
 

@@ -378,3 +378,7 @@ from . import schema_lifecycle  # noqa: E402, F401
 # m013 alters count_tasks (m006) and the console's tables.
 # isort: split
 from . import schema_recounts  # noqa: E402, F401
+
+# m014 alters cartons (m003).
+# isort: split
+from . import schema_device_cartons  # noqa: E402, F401

@@ -46,6 +46,10 @@ def test_a_devices_packs_and_ships_move_the_order_to_packed_then_shipped(
     assert _history(client, number)[-1] == ("picked", "packed", "pia")
     packing = client.get(f"/api/orders/{number}/packing").json()
     assert [(line["packed"], line["shipped"]) for line in packing["lines"]] == [(5, 0), (2, 0)]
+    [carton] = packing["cartons"]  # the device's carton at PACK-1, closed: it can ship
+    assert (carton["station"], carton["status"], carton["device"]) == (
+        "PACK-1", "closed", sim.device_id)  # fmt: skip
+    assert [(c["line"], c["qty"]) for c in carton["contents"]] == [(one, 5), (two, 2)]
     assert (on_hand(client, "SKU-1", "TOTE-1"), on_hand(client, "SKU-1", "PACK-1")) == (0, 5)
 
     assert _push(sim, "ship", one, "SKU-1", 3, from_="PACK-1")["outcome"] == "applied"
@@ -59,6 +63,8 @@ def test_a_devices_packs_and_ships_move_the_order_to_packed_then_shipped(
                                              ("packed", "shipped", "pia")]  # fmt: skip
     assert on_hand(client, "SKU-1", "PACK-1") == 0
     assert on_hand(client, "SKU-1", "A-01") == 95
+    [carton] = client.get(f"/api/orders/{number}/packing").json()["cartons"]
+    assert carton["status"] == "shipped"  # shipped by the device, with no desk shipment
     assert ledger_count(db_path) == entries + 5 * 2  # two packs, three ships
     assert floor.read(verify) == []
 
@@ -157,3 +163,41 @@ def test_a_late_pack_for_a_cancelled_order_moves_its_put_back_to_the_station(
     assert on_hand(client, "SKU-1", "A-01") == before + 3
     assert _putbacks(floor) == {}
     assert floor.read(verify) == []
+
+
+def test_an_order_a_device_packed_is_shipped_from_the_desk(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice], floor: Store
+) -> None:
+    sim, other = scanner(), scanner()
+    made = picked_order(client, sim, "DP-6", ("SKU-1", 4))
+    number, line = made["number"], made["lines"][0]["line"]
+    for device, units in ((sim, 3), (other, 1)):
+        packed = _push(device, "pack", line, "SKU-1", units, from_="TOTE-1", to="PACK-1")
+        assert packed["outcome"] == "applied"
+    assert client.get(f"/api/orders/{number}").json()["status"] == "packed"
+    cartons = client.get(f"/api/orders/{number}/packing").json()["cartons"]
+    assert [(c["device"], c["status"], c["contents"][0]["qty"]) for c in cartons] == [
+        (sim.device_id, "closed", 3), (other.device_id, "closed", 1)]  # fmt: skip
+
+    ship = {"carrier": "DHL", "service": "Express", "tracking_number": "DP-6-T"}
+    res = client.post(f"/api/orders/{number}/shipments", json=ship)
+    assert res.status_code == 201, res.text
+    assert client.get(f"/api/orders/{number}").json()["status"] == "shipped"
+    cartons = client.get(f"/api/orders/{number}/packing").json()["cartons"]
+    assert {(c["status"], c["shipment"]) for c in cartons} == {("shipped", res.json()["number"])}
+    assert on_hand(client, "SKU-1", "PACK-1") == 0
+    assert floor.read(verify) == []
+
+
+def test_cancelling_an_order_a_device_packed_opens_its_carton_and_puts_the_units_back(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice], floor: Store
+) -> None:
+    sim = scanner()
+    made = picked_order(client, sim, "DP-7", ("SKU-1", 2))
+    number, line = made["number"], made["lines"][0]["line"]
+    _push(sim, "pack", line, "SKU-1", 2, from_="TOTE-1", to="PACK-1")
+    assert client.post(f"/api/orders/{number}/cancel", json={"reason": "fraud"}).is_success
+    [carton] = client.get(f"/api/orders/{number}/packing").json()["cartons"]
+    assert (carton["status"], carton["unpacked_by"]) == ("open", manager.username)
+    assert [(t["location"], t["to"], t["qty"]) for t in _putbacks(floor).values()] == [
+        ("PACK-1", "A-01", 2)]  # fmt: skip

@@ -18,6 +18,8 @@ from sync.packing import close_carton, open_carton, pack_item
 from sync.schema import migrate
 
 _UNDO_M010 = """
+ALTER TABLE cartons DROP COLUMN device_id;
+DELETE FROM _sqlite_migrations WHERE name = 'm014_device_cartons';
 DROP TABLE line_packed;
 DROP INDEX rmas_request_ref;
 ALTER TABLE rmas DROP COLUMN request_ref;
