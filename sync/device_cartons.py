@@ -20,6 +20,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .carton_number import name_carton
 from .clock import iso_now
 
 __all__ = ["DevicePack", "pack_into_device_carton", "ship_device_cartons"]
@@ -56,8 +57,8 @@ def pack_into_device_carton(conn: sqlite3.Connection, pack: DevicePack) -> str:
             (pack.order_id, pack.station_id, pack.user, now, pack.user, now, pack.seq,
              pack.device_id),
         )  # fmt: skip
-        carton_id, number = int(cur.lastrowid or 0), f"CTN-{cur.lastrowid}"
-        conn.execute("UPDATE cartons SET number = ? WHERE id = ?", (number, carton_id))
+        carton_id = int(cur.lastrowid or 0)
+        number = name_carton(conn, carton_id)
     else:
         carton_id, number = found[0], found[1]
         conn.execute("UPDATE cartons SET server_seq = ? WHERE id = ?", (pack.seq, carton_id))

@@ -16,6 +16,7 @@ import sqlite3
 import uuid
 from typing import Any
 
+from .carton_number import name_carton
 from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
@@ -78,9 +79,7 @@ def open_carton(
             " VALUES ('', ?, ?, ?, ?, ?)",
             (order["id"], loc[0], by_user, iso_now(), next_server_seq(conn)),
         )
-        number = f"CTN-{cur.lastrowid}"
-        conn.execute("UPDATE cartons SET number = ? WHERE id = ?", (number, cur.lastrowid))
-        return get_carton(conn, number)
+        return get_carton(conn, name_carton(conn, int(cur.lastrowid or 0)))
 
 
 def lot_field(tracking: str, lot: str) -> dict[str, str]:

@@ -38,8 +38,8 @@ def m003_fulfilment(db: Database) -> None:
             PRIMARY KEY (order_line_id, location_id, lot)
         ) WITHOUT ROWID;
 
-        -- A carton packed at a station for one order ("CTN-4"; cartons opened
-        -- by older versions keep their "CT-4").
+        -- A carton packed for one order, at a station or by a device (m014):
+        -- "CTN-4" (cartons opened by older versions keep their "CT-4").
         CREATE TABLE cartons (
             id INTEGER PRIMARY KEY,
             number TEXT NOT NULL UNIQUE,
