@@ -196,6 +196,13 @@ def shot(page: Page, rootpath: Path, name: str) -> None:
 CONTROLS = "button, a.button, .tabs a, input:not([type=hidden]), select"
 
 
+def tables_fit(page: Page) -> bool:
+    """No table on the page scrolls sideways inside itself."""
+    return bool(page.evaluate(
+        "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
+    ))  # fmt: skip
+
+
 def fits(page: Page, rootpath: Path, name: str) -> None:
     """The screen as a person holds it: nothing scrolls sideways, every control is
     at least 48 px tall, no "null" or "undefined" where a value should be; a

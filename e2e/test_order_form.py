@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 from playwright.sync_api import Browser, expect
+from pwa_helpers import tables_fit
 
 if TYPE_CHECKING:
     from conftest import LiveServer
-
-
-_TABLES_FIT = "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
 
 
 def _stocked_ean(db: Path) -> tuple[str, str]:
@@ -79,12 +77,12 @@ def test_a_phone_order_on_a_phone(
     # at 360 px, the order and the list of orders: every column on the screen,
     # none scrolled out of sight
     page.set_viewport_size({"width": 360, "height": 740})
-    assert page.evaluate(_TABLES_FIT), "the order page's tables scroll sideways"
+    assert tables_fit(page), "the order page's tables scroll sideways"
     number = page.get_by_role("heading", level=1).text_content() or ""
     page.goto(f"{live_server.url}/orders")
     row = page.locator("tbody tr", has=page.get_by_role("link", name=number.split()[0]))
     expect(row).to_contain_text("Grace Hopper")
     expect(row).to_contain_text("allocated")
     expect(row).to_contain_text("priority")
-    assert page.evaluate(_TABLES_FIT), "the list of orders scrolls sideways"
+    assert tables_fit(page), "the list of orders scrolls sideways"
     context.close()

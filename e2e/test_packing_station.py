@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import httpx2
 from fulfilment_steps import other_ean, picked_order, stocked_item
 from playwright.sync_api import Page, expect
+from pwa_helpers import tables_fit
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -33,9 +34,7 @@ def test_a_packer_scans_an_order_into_a_carton(page: Page, live_server: LiveServ
         page.get_by_label("Order number").fill(number)
         page.get_by_label("Order number").press("Enter")
         expect(page.get_by_role("heading", level=1)).to_contain_text(f"Pack {number}")
-        assert page.evaluate(  # the order's lines, every column on the screen
-            "[...document.querySelectorAll('table')].every((t) => t.scrollWidth <= t.clientWidth)"
-        )
+        assert tables_fit(page)  # the order's lines, every column on the screen
         page.get_by_role("button", name="Open a carton").click()
         expect(page.get_by_role("status")).to_contain_text("opened at PACK-1")
 
