@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from playwright.sync_api import APIRequestContext, Browser, Page, expect
-from pwa_helpers import PHONE, login
+from pwa_helpers import PHONE, login, tables_fit
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -126,9 +126,10 @@ def test_a_supervisor_resolves_a_held_count_on_a_tablet(
     page.screenshot(path=str(screenshots / "console-dashboard.png"), full_page=True)
 
 
-def test_the_dashboards_charts_fit_a_phone(browser: Browser, live_server: LiveServer) -> None:
-    """Every label and value of the bar charts is inside its chart at 360 px (the
-    stock value by location kind is seven digits and cents)."""
+def test_the_console_fits_a_phone(browser: Browser, live_server: LiveServer) -> None:
+    """At 360 px every label and value of the dashboard's bar charts is inside its
+    chart (the stock value by location kind is seven digits and cents), and the
+    inbox, devices and audit tables show a card per row instead of scrolling."""
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     login(page, live_server.url, "supervisor")
@@ -145,4 +146,13 @@ def test_the_dashboards_charts_fit_a_phone(browser: Browser, live_server: LiveSe
     assert page.locator("svg.bars").count() >= 2
     assert outside == []
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
+
+    # the inbox, the fleet and the audit trail: a card per row, nothing to scroll
+    for path in ("/console/conflicts?state=all", "/console/devices", "/console/audit"):
+        page.goto(f"{live_server.url}{path}")
+        labelled = page.locator("table.cards td[data-label]")
+        assert labelled.count() >= 1, f"{path}: no rows to look at"
+        expect(labelled.first).to_be_visible()
+        assert tables_fit(page), f"{path}: a table scrolls sideways"
+        assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
