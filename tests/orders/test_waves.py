@@ -14,6 +14,7 @@ from starlette.testclient import TestClient
 from server.database import Store
 from server.users import User
 from sync.catalog import add_location
+from sync.local import post_local
 
 
 @pytest.fixture
@@ -119,3 +120,42 @@ def test_an_order_picked_in_part_without_a_list_is_waved_for_the_rest(
                ref={**ref, "task": pulled["id"]})  # fmt: skip
     assert sim.push()["results"][0]["outcome"] == "applied"
     assert client.get(f"/api/orders/{number}").json()["status"] == "picked"
+
+
+def test_an_order_whose_wave_ran_out_of_totes_in_one_zone_is_waved_there_later(
+    client: TestClient, manager: User, warehouse: Store, make_user: Callable[..., User]
+) -> None:
+    """A two-zone order listed in its first zone only (no tote was left for the
+    second) is being picked when the next wave runs: its second zone must be listed."""
+
+    def second_zone_and_one_tote(conn: sqlite3.Connection) -> None:
+        add_location(conn, "B-01", "pick", warehouse="MAIN", zone="B", pick_seq=20)
+        conn.execute("UPDATE locations SET active = 0 WHERE code IN ('TOTE-2', 'TOTE-3', 'TOTE-4')")
+
+    warehouse.transact(second_zone_and_one_tote)
+    warehouse.write(post_local, [{"kind": "transfer", "item": "SKU-2", "from": "A-01",
+                                  "to": "B-01", "qty": 50}], user="setup")  # fmt: skip
+    number = client.post("/api/orders", json=order("W8", ("SKU-1", 3), ("SKU-2", 2))).json()[
+        "number"
+    ]
+    [first] = client.post("/api/waves", json={}).json()["pick_lists"]
+    [task] = client.get(f"/api/pick-lists/{first}").json()["tasks"]
+    assert (task["item"], task["location"], task["tote"]) == ("SKU-1", "A-01", "TOTE-1")
+
+    picker = make_user("picker")
+    sim = SimDevice.register(client, username=picker.username,
+                             password="correct-horse-battery")  # fmt: skip
+    client.post(f"/api/pick-lists/{first}/assign", json={"username": picker.username})
+    [pulled] = [t for page in sim.pull_all() for t in page["changes"]["tasks"]]
+    sim.record("pick", "SKU-1", 3, from_="A-01", to="TOTE-1",
+               ref={"order_line": pulled["order_line"], "task": pulled["id"], "rma": None,
+                    "count_task": None})  # fmt: skip
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    assert client.get(f"/api/orders/{number}").json()["status"] == "picking"
+
+    warehouse.transact(lambda conn: conn.execute(
+        "UPDATE locations SET active = 1 WHERE code = 'TOTE-2'"))  # fmt: skip
+    [second] = client.post("/api/waves", json={}).json()["pick_lists"]
+    [task] = client.get(f"/api/pick-lists/{second}").json()["tasks"]
+    assert (task["order_line"], task["location"], task["qty"], task["tote"]) == (
+        f"{number}/2", "B-01", 2, "TOTE-2")  # fmt: skip
