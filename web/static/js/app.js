@@ -48,7 +48,22 @@ async function boot() {
     settleField();
     feedback(...args);
   };
-  const ctx = { catalog, movements, feedback: shown, db, sync, refocus: () => scanner.refocus() };
+  // Scans, taps that store or change the work, screen changes and refreshes
+  // after a pull run one after another, in the order they came: a scan never
+  // meets a screen half loaded, and a tap and a scan never work on one draft
+  // at once.
+  let chain = Promise.resolve();
+  const serial = (fn) => (chain = chain.then(fn).catch((error) => console.error(error)));
+  const act = (fn) =>
+    serial(async () => {
+      try {
+        await fn();
+      } catch (error) {
+        shown("bad", `NOT stored: ${error.message}. Try again.`);
+        throw error;
+      }
+    });
+  const ctx = { catalog, movements, feedback: shown, db, sync, act, refocus: () => scanner.refocus() };
   const screens = {};
   for (const [name, module] of Object.entries(SCREENS)) {
     screens[name] = module.create(ctx);
@@ -56,10 +71,6 @@ async function boot() {
     root.append(screens[name].el);
   }
   let current = null;
-  // Scans, screen changes and refreshes after a pull run one after another, in
-  // the order they came: a scan never meets a screen half loaded.
-  let chain = Promise.resolve();
-  const serial = (fn) => (chain = chain.then(fn).catch((error) => console.error(error)));
   function route() {
     const name = (location.hash || "#pick").slice(1).split("/")[0];
     const next = screens[name] ? name : "pick";

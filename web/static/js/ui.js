@@ -17,6 +17,22 @@ export function h(tag, attrs = {}, ...children) {
   return el;
 }
 
+// The click handler of a button that stores something or moves the work on.
+// The button is disabled at the tap, so a double tap acts once, and the
+// action runs through ``run`` (the app's queue, ``ctx.act``), after any scan
+// still being handled; an action must check that the work it was drawn for
+// is still the work in progress.
+export function tapOnce(run, action) {
+  return (event) => {
+    const button = event.currentTarget;
+    if (button.disabled) return undefined;
+    button.disabled = true;
+    return run(action).finally(() => {
+      button.disabled = false;
+    });
+  };
+}
+
 // A big quantity control: − [ n ] +.  onChange(n) gets whole numbers >= 0.
 export function qtyControl(value, onChange, label = "Quantity") {
   const input = h("input", {

@@ -3,11 +3,12 @@
 // place to be counted again) is shown apart, with a "Recount" badge and the
 // supervisor's reason, and its count names the task like any other.  Scan the bin, scan the items (each scan counts up by the
 // scanned pack; the quantity can be typed or stepped), then submit: one count
-// movement per item and lot.  Blind by default: the expected quantity is never
-// shown unless the task allows it.  The count in progress is a draft in
+// movement per item and lot.  A line scanned by mistake can be removed before
+// submitting (the task's own item stays: 0 says there is none).  Blind by
+// default: the expected quantity is never shown unless the task allows it.  The count in progress is a draft in
 // storage, so it survives a reload, offline.
 
-import { afterPaint, h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
 export function create(ctx) {
   const { catalog, db, feedback, movements } = ctx;
@@ -47,7 +48,7 @@ export function create(ctx) {
   }
 
   function taskButton(task) {
-    return h("button", { type: "button", class: `block secondary count-task${isRecount(task) ? " recount" : ""}`, dataset: { task: task.id, taskKind: task.task_kind || "count" }, onclick: () => start(task) },
+    return h("button", { type: "button", class: `block secondary count-task${isRecount(task) ? " recount" : ""}`, dataset: { task: task.id, taskKind: task.task_kind || "count" }, onclick: tapOnce(ctx.act, () => start(task)) },
       badge(task),
       h("span", { class: "task-what" }, `${task.id} · ${task.location}${task.item ? ` · ${task.item}` : ""}`),
       task.reason ? h("span", { class: "task-reason" }, task.reason) : null,
@@ -59,7 +60,7 @@ export function create(ctx) {
     const recounts = open.filter(isRecount);
     const counts = open.filter((t) => !isRecount(t));
     el.replaceChildren(h("h1", {}, "Count"));
-    el.append(h("button", { type: "button", class: "block", id: "free-count", onclick: () => start(null) }, "Free count: scan a bin"));
+    el.append(h("button", { type: "button", class: "block", id: "free-count", onclick: tapOnce(ctx.act, () => start(null)) }, "Free count: scan a bin"));
     if (recounts.length) {
       el.append(h("h2", {}, "Recounts asked for"));
       el.append(h("div", { class: "tasks recounts" }, recounts.map(taskButton)));
@@ -76,21 +77,23 @@ export function create(ctx) {
       h("p", { class: "prompt", id: "prompt" }, draft.bin ? `Bin ${draft.bin}: scan each item` : "Scan the bin"),
     );
     const lines = h("div", { class: "lines" });
-    for (const [index, line] of draft.lines.entries()) {
+    for (const line of draft.lines) {
       const book = draft.blind ? null : await expected(line);
       lines.append(
         h("div", { class: "card line", dataset: { item: line.item, lot: line.lot || "" } },
           h("div", { class: "item-name" }, itemLabel(catalog, line.item), line.lot ? ` · lot ${line.lot}` : ""),
           book === null ? null : h("div", { class: "muted expected" }, `Book: ${book}`),
-          qtyControl(line.qty, async (n) => { draft.lines[index].qty = n; await save(); renderDraft(); }, `Counted ${line.item}`),
+          qtyControl(line.qty, (n) => ctx.act(() => setQty(line, n)), `Counted ${line.item}`),
+          task && task.item === line.item ? null
+            : h("button", { type: "button", class: "secondary remove-line", "aria-label": `Remove ${line.item}`, onclick: tapOnce(ctx.act, () => removeLine(line)) }, "Remove"),
         ),
       );
     }
     el.append(lines);
     el.append(
       h("div", { class: "actions" },
-        h("button", { type: "button", id: "submit-count", disabled: !draft.bin || !draft.lines.length, onclick: submit }, "Submit count"),
-        h("button", { type: "button", class: "secondary", onclick: cancel }, "Cancel"),
+        h("button", { type: "button", id: "submit-count", disabled: !draft.bin || !draft.lines.length, onclick: tapOnce(ctx.act, submit) }, "Submit count"),
+        h("button", { type: "button", class: "secondary", onclick: tapOnce(ctx.act, cancel) }, "Cancel"),
       ),
     );
   }
@@ -100,6 +103,21 @@ export function create(ctx) {
     else renderTasks();
   }
 
+  async function setQty(line, n) {
+    if (!draft || !draft.lines.includes(line)) return; // drawn for a count since stored
+    line.qty = n;
+    await save();
+    renderDraft();
+  }
+
+  async function removeLine(line) {
+    if (!draft || !draft.lines.includes(line)) return;
+    draft.lines = draft.lines.filter((l) => l !== line);
+    await save();
+    feedback("good", `${line.item} removed from the count of ${draft.bin}`);
+    renderDraft();
+  }
+
   async function cancel() {
     await db.deleteDraft("count");
     draft = null;
@@ -107,6 +125,7 @@ export function create(ctx) {
   }
 
   async function submit() {
+    if (!draft || !draft.bin || !draft.lines.length) return; // stored already (a second tap)
     const list = draft.lines.map((line) => ({
       task: draft.task,
       movement: movements.movement("count", {

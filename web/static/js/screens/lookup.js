@@ -13,16 +13,43 @@ export function create(ctx) {
     el.replaceChildren(h("h1", {}, "Look up"), shown);
   }
 
-  async function pendingAt(sku) {
-    const out = await db.pendingBatch(10000);
+  // This device's movements not sent yet, as deltas by "item|location|lot"
+  // (counts set a quantity rather than move one: the server places them).
+  async function pendingDeltas() {
     const delta = new Map();
-    for (const { movement: m } of out) {
-      if (m.item !== sku || m.kind === "count") continue;
-      if (m.from) delta.set(m.from, (delta.get(m.from) || 0) - m.qty);
-      if (m.to) delta.set(m.to, (delta.get(m.to) || 0) + m.qty);
+    const add = (m, code, qty) => {
+      const key = [m.item, code, m.lot || m.serial || ""].join("|");
+      delta.set(key, (delta.get(key) || 0) + qty);
+    };
+    for (const { movement: m } of await db.pendingBatch(10000)) {
+      if (m.kind === "count" || !m.qty) continue;
+      if (m.from) add(m, m.from, -m.qty);
+      if (m.to) add(m, m.to, m.qty);
     }
     return delta;
   }
+
+  // Server stock as last pulled plus what is not sent yet, for the rows that
+  // ``match`` takes; a place only this device has moved stock into shows too.
+  async function rowsWithPending(stock, match) {
+    const delta = await pendingDeltas();
+    const rows = new Map();
+    for (const r of stock) rows.set([r.item, r.location, r.lot || ""].join("|"), { ...r, lot: r.lot || "", pending: 0 });
+    for (const [key, qty] of delta) {
+      const [item, location, lot] = key.split("|");
+      if (!match({ item, location, lot })) continue;
+      const row = rows.get(key) || { item, location, lot, on_hand: 0, pending: 0 };
+      row.pending += qty;
+      rows.set(key, row);
+    }
+    return [...rows.values()].filter((r) => r.on_hand + r.pending !== 0 || r.pending !== 0);
+  }
+
+  const shownQty = (r) => (r.pending ? `${r.on_hand + r.pending} (${r.pending > 0 ? "+" : ""}${r.pending} not sent)` : String(r.on_hand));
+  const unsent = (rows) => {
+    const n = rows.reduce((s, r) => s + r.pending, 0);
+    return n ? ` (${n > 0 ? "+" : ""}${n} not sent)` : "";
+  };
 
   function table(rows, first) {
     return h("table", { class: "stock" },
@@ -32,26 +59,23 @@ export function create(ctx) {
   }
 
   async function itemView(item, lot = null) {
-    const stock = (await db.byIndex("stock", "item", item.sku)).filter((r) => r.on_hand !== 0 && (!lot || r.lot === lot));
-    const pending = await pendingAt(item.sku);
-    const rows = stock.map((r) => {
-      const p = pending.get(r.location) || 0;
-      return { key: r.location, lot: r.lot, text: p ? `${r.on_hand} (${p > 0 ? "+" : ""}${p} not sent)` : String(r.on_hand) };
-    });
-    const total = stock.reduce((s, r) => s + r.on_hand, 0);
+    const stock = (await db.byIndex("stock", "item", item.sku)).filter((r) => !lot || r.lot === lot);
+    const rows = await rowsWithPending(stock, (k) => k.item === item.sku && (!lot || k.lot === lot));
+    const total = rows.reduce((s, r) => s + r.on_hand + r.pending, 0);
     return h("div", { class: "result", id: "lookup-result" },
       h("h2", {}, `${item.sku} · ${item.name}`),
       h("p", {}, `Barcodes: ${(item.barcodes || []).map((b) => (b.pack_qty > 1 ? `${b.code} (×${b.pack_qty})` : b.code)).join(", ") || "none"}`),
-      h("p", {}, h("strong", {}, `${total} ${item.unit || "ea"}`), ` in ${stock.length} place${stock.length === 1 ? "" : "s"}`),
-      table(rows, "Location"));
+      h("p", {}, h("strong", {}, `${total} ${item.unit || "ea"}`), ` in ${rows.length} place${rows.length === 1 ? "" : "s"}${unsent(rows)}`),
+      table(rows.map((r) => ({ key: r.location, lot: r.lot, text: shownQty(r) })), "Location"));
   }
 
   async function locationView(loc) {
-    const stock = (await db.byIndex("stock", "location", loc.code)).filter((r) => r.on_hand !== 0);
+    const stock = await db.byIndex("stock", "location", loc.code);
+    const rows = await rowsWithPending(stock, (k) => k.location === loc.code);
     return h("div", { class: "result", id: "lookup-result" },
       h("h2", {}, `${loc.code} · ${loc.kind}`),
-      h("p", {}, `Barcode ${loc.barcode || "none"}${loc.zone ? ` · zone ${loc.zone}` : ""}`),
-      table(stock.map((r) => ({ key: r.item, lot: r.lot, text: String(r.on_hand) })), "Item"));
+      h("p", {}, `Barcode ${loc.barcode || "none"}${loc.zone ? ` · zone ${loc.zone}` : ""}${unsent(rows)}`),
+      table(rows.map((r) => ({ key: r.item, lot: r.lot, text: shownQty(r) })), "Item"));
   }
 
   async function onScan(scan, found) {

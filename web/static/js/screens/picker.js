@@ -1,9 +1,12 @@
 // The picker: my pick lists (pulled tasks), tasks in walk order.
 // Scan the bin, scan the item (each scan counts up by the scanned pack), then
 // scan the tote: the pick is stored.  Wrong bin, wrong item and wrong tote are
-// warned about and never counted.  "Short" stores what was picked with a
-// reason; with nothing picked (the bin is empty) it stores a count of 0 at the
-// bin naming the task, which the server takes as a short pick of nothing.  An
+// warned about and never counted.  Fewer than asked (the tote scanned, or
+// Confirm, before the rest) is stored as picked so far and the line stays
+// open for the rest, as it does on the server; a tote scan with nothing
+// picked is refused.  "Short" stores what was picked with a reason and ends
+// the line; with nothing more picked (the bin is empty) it stores a count of
+// 0 at the bin naming the task, which the server takes as a short pick.  An
 // unknown code is stored and sent as scanned (a pick of 1 from the task's bin,
 // held UNKNOWN_ITEM for a supervisor) but does not count here.  A list
 // assigned to someone else is dropped, saying to whom.  Put-backs (units of
@@ -11,7 +14,7 @@
 // in progress is a draft in storage, so a reload (even offline) goes on where
 // it was.
 
-import { afterPaint, choose, h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, choose, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 import { openPutbacks } from "./putback.js";
 
 const REASONS = [
@@ -59,10 +62,20 @@ export function create(ctx) {
 
   const listTasks = () => tasks.filter((t) => t.list === list);
   const current = () => listTasks().find((t) => !progress.get(t.id).done) || null;
+  const pickedOf = (task) => progress.get(task.id)?.picked || 0; // stored before this draft
 
   async function loadDraft() {
     const task = current();
-    draft = task ? (await db.get("drafts", `pick:${task.id}`)) || { id: `pick:${task.id}`, task: task.id, step: "bin", units: 0 } : null;
+    // part of it picked already: the picker is at the bin
+    const step = task && pickedOf(task) > 0 ? "item" : "bin";
+    draft = task ? (await db.get("drafts", `pick:${task.id}`)) || { id: `pick:${task.id}`, task: task.id, step, units: 0 } : null;
+  }
+
+  // What the banner says of the units in the draft, against what the line still wants.
+  function tally(task) {
+    const left = task.qty - pickedOf(task);
+    if (draft.units > left) return ["warn", `${draft.units} picked: more than the ${left} asked`];
+    return ["good", `${draft.units} of ${left}${draft.step === "tote" ? `: scan tote ${task.tote}` : ""}`];
   }
 
   async function saveDraft() {
@@ -118,20 +131,23 @@ export function create(ctx) {
       return;
     }
     const units = draft.units;
+    const before = pickedOf(task);
     const prompt = { bin: `Scan bin ${task.location}`, item: "Scan the item", tote: `Scan tote ${task.tote}` }[draft.step];
     el.append(
       h("div", { class: "card task", dataset: { task: task.id, step: draft.step } },
         h("div", { class: "big" }, h("span", { class: "label" }, "Bin "), h("strong", { class: "bin" }, task.location)),
         h("div", { class: "item-name" }, itemLabel(catalog, task.item), task.lot ? ` · lot ${task.lot}` : ""),
-        h("div", { class: "big" }, h("span", { class: "label" }, "Pick "), h("strong", { class: "want" }, String(task.qty)),
+        h("div", { class: "big" }, h("span", { class: "label" }, "Pick "), h("strong", { class: "want" }, String(task.qty - before)),
+          before ? h("span", { class: "label" }, " more") : null,
           h("span", { class: "label" }, " into "), h("strong", {}, task.tote)),
+        before ? h("p", { class: "muted", id: "picked-before" }, `${before} of ${task.qty} picked already`) : null,
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Picked"),
-          qtyControl(units, async (n) => { draft.units = n; if (n > 0 && draft.step === "bin") draft.step = "item"; await saveDraft(); renderWork(); }, "Picked")),
+          qtyControl(units, (n) => ctx.act(() => typed(task, n)), "Picked")),
       ),
       h("div", { class: "actions" },
-        h("button", { type: "button", id: "confirm-pick", disabled: units <= 0, onclick: () => confirm(task, null) }, `Confirm ${units}`),
-        h("button", { type: "button", class: "secondary", id: "short-pick", onclick: () => short(task) }, "Short…"),
+        h("button", { type: "button", id: "confirm-pick", disabled: units <= 0, onclick: tapOnce(ctx.act, () => confirm(task, null)) }, `Confirm ${units}`),
+        h("button", { type: "button", class: "secondary", id: "short-pick", onclick: tapOnce(ctx.act, () => short(task)) }, "Short…"),
       ),
     );
   }
@@ -143,8 +159,26 @@ export function create(ctx) {
     else renderLists();
   }
 
+  // A quantity typed or stepped: what the banner says follows it.
+  async function typed(task, n) {
+    if (!draft || draft.task !== task.id) return; // drawn for a line since finished
+    draft.units = n;
+    if (n > 0) draft.step = n >= task.qty - pickedOf(task) ? "tote" : "item";
+    else if (draft.step === "tote") draft.step = "item";
+    await saveDraft();
+    feedback(...tally(task));
+    renderWork();
+  }
+
   async function confirm(task, note) {
+    if (!draft || draft.task !== task.id) return; // drawn for a line since finished
     const units = draft.units;
+    const before = pickedOf(task);
+    if (note === null && units <= 0) {
+      feedback("warn", `Nothing picked yet: scan the item, or Short… if the bin has none`);
+      return;
+    }
+    const ends = note !== null || before + units >= task.qty; // else the rest is still to pick
     const list = [];
     const ref = { order_line: task.order_line, task: task.id };
     if (units > 0) {
@@ -162,16 +196,19 @@ export function create(ctx) {
         movement: movements.movement("count", { item: task.item, lot: task.lot || null, to: task.location, qty: 0, ref, note }),
       });
     }
-    const done = { id: `done:${task.id}`, short: note !== null };
+    const done = ends ? { id: `done:${task.id}`, short: note !== null } : null;
     await movements.record(list, { draft: done, deleteDraft: draft.id });
-    progress.set(task.id, { picked: units, short: note !== null, done: true });
-    feedback("good", note ? `Short pick stored: ${units} of ${task.qty}` : `Picked ${units} × ${task.item}`);
+    progress.set(task.id, { picked: before + units, short: note !== null, done: ends });
+    if (note) feedback("good", `Short pick stored: ${before + units} of ${task.qty}`);
+    else if (ends) feedback("good", `Picked ${units} × ${task.item}`);
+    else feedback("warn", `Picked ${units} × ${task.item}: ${task.qty - before - units} more to pick here, or Short…`);
     await loadDraft();
     renderWork();
   }
 
   async function short(task) {
-    const reason = await choose(`Short pick: ${draft.units} of ${task.qty}. Why?`, REASONS);
+    if (!draft || draft.task !== task.id) return;
+    const reason = await choose(`Short pick: ${pickedOf(task) + draft.units} of ${task.qty}. Why?`, REASONS);
     ctx.refocus();
     if (reason) await confirm(task, `short: ${reason}`);
   }
@@ -222,10 +259,9 @@ export function create(ctx) {
         return;
       }
       draft.units += found.units;
-      if (draft.units >= task.qty) draft.step = "tote";
+      if (draft.units >= task.qty - pickedOf(task)) draft.step = "tote";
       await saveDraft();
-      if (draft.units > task.qty) feedback("warn", `${draft.units} picked: more than the ${task.qty} asked`);
-      else feedback("good", `${draft.units} of ${task.qty}${draft.step === "tote" ? `: scan tote ${task.tote}` : ""}`);
+      feedback(...tally(task));
       afterPaint(render); // the confirmation's frame first
       return;
     }

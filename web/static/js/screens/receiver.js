@@ -6,7 +6,7 @@
 // server holds them for a supervisor.  After a scan the banner confirms it
 // at once; the screen is drawn again after that frame.
 
-import { afterPaint, h, itemLabel, qtyControl } from "../ui.js";
+import { afterPaint, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
 export function create(ctx) {
   const { catalog, db, feedback, movements } = ctx;
@@ -19,6 +19,7 @@ export function create(ctx) {
 
   async function load() {
     move = (await db.get("drafts", "move")) || null;
+    if (move) mode = "move"; // a reload mid-move goes on with the move, not with receipts
     const meta = await db.get("drafts", "dock");
     dock = meta ? meta.code : dock;
   }
@@ -47,11 +48,11 @@ export function create(ctx) {
         h("div", { class: "card" },
           h("div", {}, `From ${move.from}`),
           h("div", { class: "item-name" }, itemLabel(catalog, move.item), move.lot ? ` · lot ${move.lot}` : ""),
-          qtyControl(move.qty, async (n) => { move.qty = Math.max(1, n); await db.putDraft(move); render(); }, "Moving"),
+          qtyControl(move.qty, (n) => ctx.act(() => setQty(n)), "Moving"),
         ),
       );
     }
-    if (move) el.append(h("button", { type: "button", class: "secondary", onclick: cancelMove }, "Cancel move"));
+    if (move) el.append(h("button", { type: "button", class: "secondary", onclick: tapOnce(ctx.act, cancelMove) }, "Cancel move"));
     el.append(h("ul", { class: "log", id: "moves" }, recent.map((r) => h("li", {}, r))));
   }
 
@@ -63,6 +64,13 @@ export function create(ctx) {
     await movements.record([{ movement: m }], { deleteDraft: "move" });
     note(`${kind}: ${move.qty} × ${move.item} ${move.from} → ${to}`);
     move = null;
+  }
+
+  async function setQty(n) {
+    if (!move || !move.item) return; // stored since it was drawn
+    move.qty = Math.max(1, n);
+    await db.putDraft(move);
+    render();
   }
 
   async function cancelMove() {

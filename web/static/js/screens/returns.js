@@ -8,7 +8,7 @@
 // RMAs pulled to the device; what this device has not sent yet counts too.
 // The return in progress is a draft in storage, so it survives a reload.
 
-import { h, itemLabel, qtyControl } from "../ui.js";
+import { h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
 const GRADES = [["new", "New"], ["opened", "Opened"], ["damaged", "Damaged"], ["defective", "Defective"]];
 const DISPOSITIONS = [["restock", "Restock to a bin"], ["quarantine", "Quarantine"], ["scrap", "Scrap"]];
@@ -60,7 +60,7 @@ export function create(ctx) {
       el.append(h("p", { class: "muted" }, "No open RMAs on this device. They arrive with the next sync."));
     }
     for (const rma of rmas) {
-      el.append(h("button", { type: "button", class: "block secondary", dataset: { rma: rma.number }, onclick: () => open(rma) },
+      el.append(h("button", { type: "button", class: "block secondary", dataset: { rma: rma.number }, onclick: tapOnce(ctx.act, () => open(rma)) },
         `${rma.number} · order ${rma.order} · ${rma.status}`));
     }
     el.append(h("ul", { class: "log", id: "returned" }, recent.map((r) => h("li", {}, r))));
@@ -89,26 +89,26 @@ export function create(ctx) {
     if (draft.odd && step === "item") {
       el.append(h("div", { class: "card odd" },
         h("p", {}, draft.odd.message),
-        h("button", { type: "button", class: "block", id: "receive-anyway", onclick: anyway }, "Receive it anyway (a supervisor reviews it)")));
+        h("button", { type: "button", class: "block", id: "receive-anyway", onclick: tapOnce(ctx.act, anyway) }, "Receive it anyway (a supervisor reviews it)")));
     }
     if (draft.item) {
       el.append(h("div", { class: "card task", dataset: { step } },
         h("div", { class: "item-name" }, itemLabel(catalog, draft.item), draft.lot ? ` · lot ${draft.lot}` : ""),
         h("div", { class: "row" }, h("span", { class: "label" }, "Returned"),
-          qtyControl(draft.qty, async (n) => { draft.qty = Math.max(1, n); await save(); render(); }, "Returned")),
+          qtyControl(draft.qty, (n) => ctx.act(() => setQty(n)), "Returned")),
         draft.grade ? h("p", {}, `Condition: ${draft.grade}`) : null));
     }
     if (draft.item && (step === "item" || step === "grade")) {
       el.append(h("div", { class: "choices", role: "group", "aria-label": "Condition" },
-        GRADES.map(([value, text]) => h("button", { type: "button", dataset: { grade: value }, onclick: () => grade(value) }, text))));
+        GRADES.map(([value, text]) => h("button", { type: "button", dataset: { grade: value }, onclick: tapOnce(ctx.act, () => grade(value)) }, text))));
     }
     if (step === "disposition") {
       el.append(h("div", { class: "stack-buttons", role: "group", "aria-label": "Disposition" },
-        DISPOSITIONS.map(([value, text]) => h("button", { type: "button", class: "block", dataset: { disposition: value }, onclick: () => dispose(value) }, text))));
+        DISPOSITIONS.map(([value, text]) => h("button", { type: "button", class: "block", dataset: { disposition: value }, onclick: tapOnce(ctx.act, () => dispose(value)) }, text))));
     }
     el.append(h("div", { class: "actions" },
-      h("button", { type: "button", class: "secondary", id: "return-cancel", disabled: !draft.item, onclick: cancelItem }, "Cancel item"),
-      h("button", { type: "button", class: "secondary", id: "rma-done", onclick: close }, "Done with RMA")));
+      h("button", { type: "button", class: "secondary", id: "return-cancel", disabled: !draft.item, onclick: tapOnce(ctx.act, cancelItem) }, "Cancel item"),
+      h("button", { type: "button", class: "secondary", id: "rma-done", onclick: tapOnce(ctx.act, close) }, "Done with RMA")));
     el.append(h("ul", { class: "log", id: "returned" }, recent.map((r) => h("li", {}, r))));
   }
 
@@ -144,7 +144,15 @@ export function create(ctx) {
     await save();
   }
 
+  async function setQty(n) {
+    if (!draft || !draft.item) return; // stored since it was drawn
+    draft.qty = Math.max(1, n);
+    await save();
+    render();
+  }
+
   async function anyway() {
+    if (!draft || !draft.odd) return; // taken already (a second tap)
     const { fields, units } = draft.odd;
     await take(fields, units);
     feedback("warn", `${fields.item}: received anyway, a supervisor will review it`);
@@ -153,6 +161,7 @@ export function create(ctx) {
   }
 
   async function grade(value) {
+    if (!draft || !draft.item || draft.step !== "grade") return;
     draft.grade = value;
     draft.step = "disposition";
     await save();
@@ -161,6 +170,7 @@ export function create(ctx) {
   }
 
   async function dispose(value) {
+    if (!draft || !draft.item || draft.step !== "disposition") return; // stored already (a second tap)
     if (value === "restock") {
       draft.step = "bin";
       await save();
