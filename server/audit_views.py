@@ -20,6 +20,21 @@ __all__ = ["routes", "audit_csv"]
 MANAGERS = MANAGER_ROLES
 
 
+# What a spreadsheet runs as a formula when a cell starts with it.  The audit
+# trail holds text devices sent (a movement's user, notes, lots, codes), and
+# a file opened in Excel must never run it: such a cell gets a leading
+# apostrophe, which spreadsheets show as text and do not display.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> object:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
+
+
 def audit_csv(rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(
@@ -27,7 +42,7 @@ def audit_csv(rows: list[dict[str, object]]) -> str:
     )
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if row.get(k) is None else row[k]) for k in CSV_COLUMNS})
+        writer.writerow({k: _cell(row.get(k)) for k in CSV_COLUMNS})
     return out.getvalue()
 
 

@@ -100,6 +100,22 @@ def test_movements_and_resolutions_search_by_item_location_user_device_and_time(
     assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d</td>", page.text)  # to the minute
 
 
+def test_text_a_device_sent_never_runs_as_a_formula_in_the_csv(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User
+) -> None:
+    sim = make_sim("alpha", "picker")
+    formula = '=HYPERLINK("http://example.com","y")'
+    sim.record("pick", "SKU-1", 2, from_="A-01", to="TOTE-1", user=formula, note="-2+3")
+    assert sim.push()["results"][0]["outcome"] == "applied"
+    only = {"event": "movement", "device": "alpha"}
+    exported = client.get("/api/audit.csv", params=only)
+    (row,) = csv.DictReader(io.StringIO(exported.content.decode("utf-8-sig")))
+    assert row["user"] == "'" + formula  # text, not a formula
+    assert row["what"] == "pick 2 → applied"  # other cells as they were
+    [event] = client.get("/api/audit", params=only).json()["events"]
+    assert event["user"] == formula  # the JSON keeps what was sent
+
+
 @pytest.mark.parametrize("role", ["picker", "counter"])
 def test_the_floor_cannot_read_the_audit(
     client: TestClient, logged_in: Callable[..., User], role: str
