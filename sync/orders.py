@@ -35,7 +35,7 @@ __all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "crea
            "check_order", "order_tasks", "order_digest"]  # fmt: skip
 
 MAX_LINES = 500
-_CHANNEL = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
+_CHANNEL = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
 
 
 class Address(msgspec.Struct, forbid_unknown_fields=True):
@@ -86,7 +86,7 @@ def decode_order(body: bytes) -> OrderIn:
 def check_order(order: OrderIn) -> list[str]:
     """Every problem with the order's fields, each as ``field: what is wrong``."""
     problems = []
-    if not _CHANNEL.match(order.channel):
+    if not _CHANNEL.fullmatch(order.channel):  # the whole text: no final newline either
         problems.append("channel: lower-case letters, digits, '.', '_' or '-', at most 32")
     if order.external_ref is not None and not 0 < len(order.external_ref) <= 64:
         problems.append("external_ref: 1 to 64 characters")

@@ -56,6 +56,7 @@ def test_shipping_refuses_what_is_not_ready_or_already_used(
     assert again.json()["message"] == "tracking number TRACK-0001 is already on another shipment"
     for bad in (
         {**body, "tracking_number": "no spaces allowed"},
+        {**body, "tracking_number": "TRACK-0002\n"},  # a final newline is not a tracking number
         {**body, "carrier": ""},
         {**body, "service": None},
     ):

@@ -116,6 +116,7 @@ def test_quarantined_held_and_expired_stock_is_never_allocated(
         (order("X"), "lines: 1 to 500"),
         ({**order("X", ("SKU-1", 1)), "priority": 0}, "priority: 1 (most urgent) to 9"),
         ({**order("X", ("SKU-1", 1)), "channel": "Big Shop"}, "channel: lower-case"),
+        ({**order("X", ("SKU-1", 1)), "channel": "shop\n"}, "channel: lower-case"),
         ({**order("X", ("SKU-1", 1)), "ship_to": {**SHIP_TO, "city": " "}}, "ship_to.city"),
         ({**order("X", ("SKU-1", 1)), "colour": "red"}, "unknown field"),
     ],
