@@ -23,11 +23,16 @@ MANAGERS = MANAGER_ROLES
 
 def revoke_and_record(
     conn: sqlite3.Connection, device_id: str, *, by_user: str, reason: object
-) -> None:
-    """Revoke a device and say who did it and why (one write transaction)."""
+) -> bool:
+    """Revoke a device and say who did it and why (one write transaction).
+
+    False when it was revoked already (by another supervisor, from an older
+    page): the audit trail keeps the one revocation that happened.
+    """
     if not isinstance(reason, str) or not reason.strip():
         raise InvalidRequest("reason: say why the device is revoked (lost, stolen, retired…)")
-    revoke_device(conn, device_id)
+    if not revoke_device(conn, device_id):
+        return False
     record(
         conn,
         "device_revoked",
@@ -35,6 +40,7 @@ def revoke_and_record(
         device_id=device_id,
         detail={"reason": reason.strip()[:500]},
     )
+    return True
 
 
 @allow(*MANAGERS)
@@ -48,13 +54,13 @@ async def fleet_view(request: Request) -> Response:
 async def revoke_view(request: Request) -> Response:
     body = await read_json(request)
     device_id = request.path_params["device_id"]
-    await request.app.state.store.atransact(
+    now = await request.app.state.store.atransact(
         revoke_and_record,
         device_id,
         by_user=request.state.user.username,
         reason=body.get("reason"),
     )
-    return json_response({"device_id": device_id, "revoked": True})
+    return json_response({"device_id": device_id, "revoked": True, "already_revoked": not now})
 
 
 routes = [

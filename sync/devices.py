@@ -131,14 +131,18 @@ def authenticate(conn: sqlite3.Connection, token: str | None, device_id: object)
     return Device(row["id"], row["name"], row["username"], row["last_seq"])
 
 
-def revoke_device(conn: sqlite3.Connection, device_id: str) -> None:
-    """Revoke a device: its token stops working.  Inside a write transaction."""
+def revoke_device(conn: sqlite3.Connection, device_id: str) -> bool:
+    """Revoke a device: its token stops working.  Inside a write transaction.
+
+    False when it was revoked already (nothing changes: it keeps its first
+    revocation's time).
+    """
     cur = conn.execute(
         "UPDATE devices SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
         (iso_now(), device_id),
     )
-    if (
-        cur.rowcount == 0
-        and conn.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone() is None
-    ):
+    if cur.rowcount:
+        return True
+    if conn.execute("SELECT 1 FROM devices WHERE id = ?", (device_id,)).fetchone() is None:
         raise NotFound(f"no device {device_id}")
+    return False

@@ -84,6 +84,12 @@ def test_revoke_a_device_then_it_gets_403(
     )
     [event] = client.get("/api/audit", params={"event": "device_revoked"}).json()["events"]
     assert event["user"] == supervisor.username and "lost on dock 2" in event["detail"]
+    # revoked again from an older page: nothing more happened, and the trail says so
+    again = client.post(f"/api/devices/{sim.device_id}/revoke", json={"reason": "stolen"})
+    assert again.status_code == 200 and again.json()["already_revoked"] is True
+    assert done.json()["already_revoked"] is False
+    [only] = client.get("/api/audit", params={"event": "device_revoked"}).json()["events"]
+    assert "lost on dock 2" in only["detail"]
 
 
 def test_pickers_and_counters_cannot_revoke(
