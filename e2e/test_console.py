@@ -156,3 +156,22 @@ def test_the_console_fits_a_phone(browser: Browser, live_server: LiveServer) -> 
         assert tables_fit(page), f"{path}: a table scrolls sideways"
         assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 768])
+def test_every_devices_revoke_button_is_in_sight_on_a_tablet_and_a_desktop(
+    browser: Browser, live_server: LiveServer, width: int
+) -> None:
+    """The fleet stays a table above the phone's cards: its reason field and
+    Revoke button fit their cell, nothing scrolls sideways to reach them."""
+    context = browser.new_context(viewport={"width": width, "height": 800})
+    page = context.new_page()
+    login(page, live_server.url, "supervisor")
+    page.goto(f"{live_server.url}/console/devices")
+    buttons = page.get_by_role("button", name="Revoke")
+    assert buttons.count() >= 1, "no device to revoke"
+    assert tables_fit(page), "the devices table scrolls sideways"
+    for i in range(buttons.count()):
+        box = buttons.nth(i).bounding_box()
+        assert box is not None and box["x"] + box["width"] <= width, f"Revoke {i} is off screen"
+    context.close()
