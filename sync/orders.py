@@ -36,6 +36,8 @@ __all__ = ["Address", "LineIn", "OrderIn", "decode_order", "create_order", "crea
 
 MAX_LINES = 500
 _CHANNEL = re.compile(r"[a-z0-9][a-z0-9_.-]{0,31}")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")  # fromisoformat also takes 20261201, which sorts wrong
+_COUNTRY = re.compile(r"[A-Z]{2}")  # ISO 3166-1 alpha-2, as carriers' labels want it
 
 
 class Address(msgspec.Struct, forbid_unknown_fields=True):
@@ -96,20 +98,29 @@ def check_order(order: OrderIn) -> list[str]:
         problems.append("priority: 1 (most urgent) to 9")
     if order.payment_status not in PAYMENT_STATUSES:
         problems.append(f"payment_status: one of {', '.join(PAYMENT_STATUSES)}")
-    if order.requested_date is not None:
-        try:
-            date.fromisoformat(order.requested_date)
-        except ValueError:
-            problems.append("requested_date: a date such as 2026-12-01")
+    if order.requested_date is not None and not _is_date(order.requested_date):
+        problems.append("requested_date: a date such as 2026-12-01")
     for field in ("name", "line1", "city", "postcode", "country"):
         if not getattr(order.ship_to, field).strip():
             problems.append(f"ship_to.{field}: required")
+    if order.ship_to.country.strip() and not _COUNTRY.fullmatch(order.ship_to.country):
+        problems.append("ship_to.country: two capital letters (ISO 3166), such as GB")
     if not 1 <= len(order.lines) <= MAX_LINES:
         problems.append(f"lines: 1 to {MAX_LINES}")
     for n, line in enumerate(order.lines, 1):
         if not 1 <= line.qty <= 1_000_000:
             problems.append(f"lines[{n}].qty: 1 to 1,000,000")
     return problems
+
+
+def _is_date(text: str) -> bool:
+    if not _DATE.fullmatch(text):
+        return False
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 def order_digest(order: OrderIn) -> str:
