@@ -58,6 +58,11 @@ def open_carton(
     """A new carton for an order being picked or picked, at a packing location."""
     with write_transaction(conn):
         order = _order(conn, order_number)
+        if order["status"] == "cancelled":
+            raise Conflict(
+                f"{order_number} is cancelled: do not pack it; its units go back to their bins"
+                " (put-back tasks)"
+            )
         if order["status"] not in ("picking", "picked"):
             raise Conflict(f"{order_number} is {order['status']}: only picked units can be packed")
         if station:

@@ -65,9 +65,7 @@ def ship_cartons(
         if order is None:
             raise NotFound(f"no order {order_number}")
         if order["status"] != "packed":
-            raise Conflict(
-                f"{order_number} is {order['status']}: ship it once everything picked is packed"
-            )
+            raise Conflict(_not_shippable(order_number, order["status"]))
         if conn.execute(
             "SELECT 1 FROM shipments WHERE tracking_number = ?", (tracking_number,)
         ).fetchone():
@@ -242,3 +240,13 @@ def get_shipment(conn: sqlite3.Connection, number: str) -> dict[str, Any]:
         "weight_kg": sum(c["weight_kg"] or 0 for c in cartons),
         "events": events,
     }
+
+
+def _not_shippable(order_number: str, status: str) -> str:
+    """Why an order that is not packed cannot ship, and what to do instead."""
+    if status == "cancelled":
+        return (f"{order_number} is cancelled: it does not ship; its units go back to"
+                " their bins (put-back tasks)")  # fmt: skip
+    if status in ("shipped", "delivered"):
+        return f"{order_number} is {status} already"
+    return f"{order_number} is {status}: ship it once everything picked is packed"

@@ -105,6 +105,14 @@ def test_a_partly_packed_order_puts_back_from_the_station_and_from_the_tote(
     assert client.get(f"/api/orders/{made['number']}").json()["status"] == "picked"
 
     assert client.post(f"/api/orders/{made['number']}/cancel", json={"reason": "x"}).is_success
+    # a packer or shipper still holding the order's page is told what happened
+    packing = client.post(f"/api/orders/{made['number']}/cartons", json={})
+    assert packing.status_code == 409
+    assert "is cancelled: do not pack it" in packing.json()["message"]
+    body = {"carrier": "DHL", "service": "Express", "tracking_number": "TRACK-CP3"}
+    shipping = client.post(f"/api/orders/{made['number']}/shipments", json=body)
+    assert shipping.status_code == 409
+    assert "is cancelled: it does not ship" in shipping.json()["message"]
     putbacks = [t for t in tasks(sim) if t["kind"] == "putback"]
     assert sorted((t["item"], t["location"], t["to"], t["qty"]) for t in putbacks) == [
         ("SKU-1", "PACK-1", "A-01", 4),
