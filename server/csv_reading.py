@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from sync.errors import InvalidRequest
+from sync.ids import parse_number
 
 __all__ = ["MAX_ERRORS", "Row", "read_rows", "bounded_text", "whole", "choice"]
 
@@ -90,9 +91,10 @@ def bounded_text(limit: int, required: bool = False) -> Callable[[str], str | No
 def whole(value: str) -> int | None:
     if not value:
         return None
-    if not value.isdigit():
+    number = parse_number(value)
+    if number is None:
         raise ValueError(f"expected a whole number >= 0, not {value!r}")
-    return int(value)
+    return number
 
 
 def choice(allowed: tuple[str, ...] | list[str], default: str = "") -> Callable[[str], str]:

@@ -16,6 +16,7 @@ from server.auth import allow
 from server.label_render import DEFAULT_LAYOUT, LAYOUTS, barcode_svg, layout_named
 from server.pages import render_page as render
 from sync.errors import InvalidRequest
+from sync.ids import parse_number
 from sync.labels import LABEL_KINDS, label_sheet
 
 __all__ = ["routes"]
@@ -24,9 +25,10 @@ __all__ = ["routes"]
 def _limit(raw: str | None) -> int:
     if not raw:
         return 240
-    if not raw.isdigit():
+    limit = parse_number(raw)
+    if limit is None:
         raise InvalidRequest(f"limit: expected a whole number, not {raw!r}")
-    return int(raw)
+    return limit
 
 
 @allow("supervisor", "admin")

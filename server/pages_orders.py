@@ -24,6 +24,7 @@ from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
 from server.pages import render_page as render
 from sync.errors import InvalidRequest, NotFound, ShelfsyncError
+from sync.ids import parse_number
 from sync.kinds import ORDER_STATUSES, PAYMENT_STATUSES
 from sync.order_list import SORTS, list_orders
 from sync.order_returns import order_extras
@@ -124,16 +125,18 @@ def _to_order(values: dict[str, Any]) -> tuple[OrderIn | None, dict[str, str], l
     for n, line in enumerate(values["lines"], 1):
         if not line["item"]:
             continue
-        if not line["qty"].isdigit():
+        qty = parse_number(line["qty"])
+        if qty is None:
             errors[f"qty_{n}"] = "a whole number, 1 or more"
             continue
         rows.append(n)
-        lines.append({"item": line["item"], "qty": int(line["qty"])})
+        lines.append({"item": line["item"], "qty": qty})
     if not lines and not errors:
         errors["item_1"] = "scan or type at least one item"
     if values["channel"] not in FORM_CHANNELS:
         errors["channel"] = f"one of {', '.join(FORM_CHANNELS)}"
-    if not values["priority"].isdigit():
+    priority = parse_number(values["priority"])
+    if priority is None:
         errors["priority"] = "1 (most urgent) to 9"
     ship_to = {k: values[f"ship_{k}"] or None for k in _ADDRESS}
     for k in ("name", "line1", "city", "postcode", "country"):
@@ -141,7 +144,7 @@ def _to_order(values: dict[str, Any]) -> tuple[OrderIn | None, dict[str, str], l
     raw = {
         "channel": values["channel"], "customer": values["customer"],
         "external_ref": values["external_ref"], "ship_to": ship_to, "lines": lines,
-        "priority": int(values["priority"]) if values["priority"].isdigit() else 5,
+        "priority": 5 if priority is None else priority,
         "requested_date": values["requested_date"] or None,
         "payment_status": values["payment_status"],
     }  # fmt: skip

@@ -22,6 +22,7 @@ from server.errors import status_of
 from server.pages import render_page as render
 from server.pages_orders import show_order
 from sync.errors import NotFound, ShelfsyncError
+from sync.ids import parse_number
 from sync.order_returns import returnable_lines
 from sync.rmas import create_rma, get_rma, make_exchange, set_refund
 from sync.shipping import deliver_by_hand, get_shipment
@@ -53,15 +54,16 @@ def _read_rma_form(
         values["qty"][n] = typed
         if not typed or typed == "0":
             continue
-        if not typed.isdigit():
+        qty = parse_number(typed)
+        if qty is None:
             errors[f"qty_{n}"] = "a whole number, 0 or more"
-        elif int(typed) > line["returnable"]:
+        elif qty > line["returnable"]:
             errors[f"qty_{n}"] = (
                 f"at most {line['returnable']}: {line['shipped']} shipped,"
                 f" {line['taken']} already returned or authorised"
             )
         else:
-            wanted.append({"line": line["line"], "qty": int(typed)})
+            wanted.append({"line": line["line"], "qty": qty})
     if not values["reason"]:
         errors["reason"] = "say why the customer returns it"
     if not wanted and not errors:

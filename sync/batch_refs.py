@@ -19,6 +19,7 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from .ids import parse_number
 from .movement import WireMovement
 
 __all__ = ["BatchRefs", "parse_line_ref", "parse_count_task"]
@@ -29,13 +30,14 @@ _CHUNK = 400  # parameters per query, well under SQLite's limit
 def parse_line_ref(ref: str) -> tuple[str, int] | None:
     """``SO-55/3`` -> ("SO-55", 3), as ``picking`` and ``fulfilment_hooks`` read it."""
     number, _, line = ref.rpartition("/")
-    return (number, int(line)) if number and line.isdigit() else None
+    line_no = parse_number(line)
+    return (number, line_no) if number and line_no is not None else None
 
 
 def parse_count_task(ref: str) -> int | None:
     """``CT-7`` -> 7, as ``count_tasks.complete_count_task`` reads it."""
     prefix, _, number = ref.partition("-")
-    return int(number) if prefix == "CT" and number.isdigit() else None
+    return parse_number(number) if prefix == "CT" else None
 
 
 @dataclass(slots=True)

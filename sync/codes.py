@@ -33,6 +33,7 @@ from .catalog import Catalog, ItemRef, catalog_for
 from .db import read_transaction
 from .errors import NotFound
 from .gs1 import Gs1Data, parse_code
+from .ids import parse_number
 from .rmas import get_rma
 
 __all__ = ["Read", "resolve_code", "resolve_reads"]
@@ -229,12 +230,14 @@ def _resolve_order(conn: sqlite3.Connection, number: str, line: str | None) -> d
         return _unknown(f"no order {number}")
     order = {"number": row["number"], "status": row["status"], "customer": row["customer"]}
     if line is not None:
+        line_no = parse_number(line)
         found = conn.execute(
-            "SELECT 1 FROM order_lines WHERE order_id = ? AND line_no = ?", (row["id"], int(line))
+            "SELECT 1 FROM order_lines WHERE order_id = ? AND line_no = ?",
+            (row["id"], -1 if line_no is None else line_no),
         ).fetchone()
         if found is None:
             return _unknown(f"order {number} has no line {line}", order=order)
-        order["line"] = f"{number}/{int(line)}"
+        order["line"] = f"{number}/{line_no}"
     return _found("order", f"order {order.get('line', number)} ({row['status']})", order=order)
 
 

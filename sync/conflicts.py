@@ -26,6 +26,7 @@ from .clock import now_ms, parse_iso_ms
 from .counts import Position, check_count
 from .db import read_transaction
 from .errors import InvalidRequest, NotFound
+from .ids import parse_number
 from .key_ledger import around
 from .posting import Poster
 from .readback import get_movement
@@ -92,11 +93,11 @@ class ConflictFilter:
 def parse_conflict_id(text: object) -> int:
     """``c-17`` or ``17`` → 17."""
     if isinstance(text, int) and not isinstance(text, bool):
-        return text
+        text = str(text)  # a JSON number is read as its digits: never negative or past 64 bits
     if isinstance(text, str):
-        digits = text[2:] if text.startswith("c-") else text
-        if digits.isdigit():
-            return int(digits)
+        number = parse_number(text.removeprefix("c-"))
+        if number is not None:
+            return number
     raise InvalidRequest(f"not a conflict id: {text!r} (expected e.g. c-17)")
 
 

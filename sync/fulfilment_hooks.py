@@ -28,6 +28,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .batch_refs import parse_line_ref
 from .clock import iso_now
 from .device_cartons import DevicePack, pack_into_device_carton, ship_device_cartons
 from .meta import server_device_id
@@ -119,14 +120,14 @@ def _packed_or_shipped(
 
 def _line(conn: sqlite3.Connection, ref: str) -> tuple[int, int, int] | None:
     """(line id, item id, order id) of ``SO-55/3``."""
-    number, _, line_no = ref.rpartition("/")
-    if not number or not line_no.isdigit():
+    parsed = parse_line_ref(ref)
+    if parsed is None:
         return None
     row = conn.execute(
         "SELECT ol.id, ol.item_id, ol.order_id FROM order_lines ol"
         " JOIN orders o ON o.id = ol.order_id"
         " WHERE o.number = ? AND ol.line_no = ?",
-        (number, int(line_no)),
+        parsed,
     ).fetchone()
     return None if row is None else (row[0], row[1], row[2])
 

@@ -33,6 +33,7 @@ import sqlite3
 from typing import Any
 
 from .allocation import allocate
+from .batch_refs import parse_line_ref
 from .clock import iso_now
 from .errors import InvalidRequest
 from .kinds import ORDER_TRANSITIONS
@@ -54,13 +55,13 @@ ORDER BY o.priority, o.id, ol.line_no
 
 
 def _line_of(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
-    number, _, line_no = ref.rpartition("/")
-    if not number or not line_no.isdigit():
+    parsed = parse_line_ref(ref)
+    if parsed is None:
         return None
     row: sqlite3.Row | None = conn.execute(
         "SELECT ol.id, ol.qty, ol.picked, ol.item_id FROM order_lines ol"
         " JOIN orders o ON o.id = ol.order_id WHERE o.number = ? AND ol.line_no = ?",
-        (number, int(line_no)),
+        parsed,
     ).fetchone()
     return row
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from .batch_refs import parse_line_ref
 from .clock import iso_now
 from .kinds import ORDER_TRANSITIONS
 from .pick_list_done import finish_lists
@@ -40,14 +41,9 @@ class LinePick:
     reason: str | None = None  # given with a short pick
 
 
-def _parse(ref: str) -> tuple[str, int] | None:
-    number, _, line = ref.rpartition("/")
-    return (number, int(line)) if number and line.isdigit() else None
-
-
 def pick_against_line(conn: sqlite3.Connection, pick: LinePick) -> list[tuple[str, str]]:
     """Apply the pick to its order line; returns conflicts as (code, message)."""
-    parsed = _parse(pick.ref)
+    parsed = parse_line_ref(pick.ref)
     if parsed is None:
         return []
     row = conn.execute(

@@ -22,6 +22,7 @@ import sqlite3
 from typing import Any
 
 from .clock import iso_now
+from .ids import parse_number
 from .pick_list_done import finish_lists
 
 __all__ = ["make_putbacks", "putback_late_pick", "follow_late_pack", "complete_putback",
@@ -196,10 +197,10 @@ def complete_putback(conn: sqlite3.Connection, task: str, units: int, seq: int) 
     Returns a message for a supervisor when the task does not exist or is
     no longer open, else None.  ``seq`` is the movement's server_seq.
     """
-    number = task.removeprefix("PB-")
+    number = parse_number(task.removeprefix("PB-"))
     row = conn.execute(
         "SELECT id, qty, status FROM putback_tasks WHERE id = ?",
-        (int(number) if number.isdigit() else -1,),
+        (-1 if number is None else number,),
     ).fetchone()
     if row is None:
         return f"{task}: no such put-back task"

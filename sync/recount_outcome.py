@@ -10,19 +10,21 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from .ids import parse_number
+
 __all__ = ["recount_outcome"]
 
 
 def recount_outcome(conn: sqlite3.Connection, task: str) -> dict[str, Any] | None:
     """The recount task ``CT-n`` and, once done, the count that did it."""
-    number = task.removeprefix("CT-")
-    if not number.isdigit():
+    number = parse_number(task.removeprefix("CT-"))
+    if number is None:
         return None
     row = conn.execute(
         "SELECT t.status, t.blind, t.assigned_to, t.done_at, m.id, m.user, m.units, m.state,"
         " m.message, m.server_seq FROM count_tasks t"
         " LEFT JOIN movements m ON m.server_seq = t.done_movement_seq WHERE t.id = ?",
-        (int(number),),
+        (number,),
     ).fetchone()
     if row is None:
         return None

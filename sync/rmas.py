@@ -16,6 +16,7 @@ from typing import Any
 
 import msgspec
 
+from .batch_refs import parse_line_ref
 from .clock import iso_now
 from .db import write_transaction
 from .errors import Conflict, InvalidRequest, NotFound
@@ -76,12 +77,12 @@ def create_rma(
             if not isinstance(qty, int) or isinstance(qty, bool) or qty < 1:
                 problems.append(f"lines[{n}].qty: a whole number above 0")
                 continue
-            number, _, line_no = str(ref).rpartition("/")
+            parsed = parse_line_ref(str(ref))
             row = conn.execute(
                 "SELECT id FROM order_lines WHERE order_id = ? AND line_no = ?",
-                (order["id"], int(line_no) if line_no.isdigit() else -1),
+                (order["id"], -1 if parsed is None else parsed[1]),
             ).fetchone()
-            if number != order_number or row is None:
+            if parsed is None or parsed[0] != order_number or row is None:
                 problems.append(f"lines[{n}].line: {ref} is not a line of {order_number}")
                 continue
             wanted[row[0]] = wanted.get(row[0], 0) + qty

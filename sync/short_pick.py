@@ -17,6 +17,7 @@ import sqlite3
 
 from .allocation import available
 from .clock import iso_now
+from .ids import parse_number
 from .kinds import ORDER_TRANSITIONS
 
 __all__ = ["TaskPick", "task_of", "short_pick"]
@@ -26,13 +27,13 @@ TaskPick = tuple[int, int, int, int, int, int, int, str]
 
 def task_of(conn: sqlite3.Connection, task: str, line_id: int) -> TaskPick | None:
     """(id, list id, reservation id, location id, tote id, qty, walk, lot) of the line's task."""
-    number = task.removeprefix("PT-")
-    if not number.isdigit():
+    number = parse_number(task.removeprefix("PT-"))
+    if number is None:
         return None
     row = conn.execute(
         "SELECT id, pick_list_id, reservation_id, location_id, tote_id, qty, walk, lot"
         " FROM pick_tasks WHERE id = ? AND order_line_id = ? AND status = 'open'",
-        (int(number), line_id),
+        (number, line_id),
     ).fetchone()
     return None if row is None else tuple(row)
 

@@ -17,6 +17,7 @@ import hmac
 import time
 
 from .errors import AuthError
+from .ids import parse_number
 
 __all__ = ["sign", "signature_header", "verify"]
 
@@ -58,8 +59,8 @@ def verify(
     signatures: list[str] = []
     for part in header.split(","):
         key, _, value = part.strip().partition("=")
-        if key == "t" and value.isdigit():
-            timestamp = int(value)
+        if key == "t" and (number := parse_number(value)) is not None:
+            timestamp = number
         elif key == "v1" and value:
             signatures.append(value.strip())
     if timestamp is None or not signatures:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 
+from .batch_refs import parse_line_ref
 from .pick_list_done import finish_lists
 from .picking import CLOSED
 from .short_pick import short_pick, task_of
@@ -34,13 +35,13 @@ def zero_short_pick(
     user: str,
 ) -> list[tuple[str, str]]:
     """End the open task ``task`` short with 0 more units; returns conflicts."""
-    number, _, line_no = order_line.rpartition("/")
-    if not number or not line_no.isdigit():
+    parsed = parse_line_ref(order_line)
+    if parsed is None:
         return []
     row = conn.execute(
         "SELECT ol.id, ol.item_id, o.id, o.status FROM order_lines ol"
         " JOIN orders o ON o.id = ol.order_id WHERE o.number = ? AND ol.line_no = ?",
-        (number, int(line_no)),
+        parsed,
     ).fetchone()
     if row is None or row[1] != item_id or row[3] in CLOSED:
         return []
