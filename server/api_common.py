@@ -8,7 +8,7 @@ import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sync.errors import InvalidRequest, TooLarge
+from sync.errors import TOO_DEEP, InvalidRequest, TooLarge
 
 __all__ = ["MAX_PUSH_BYTES", "MAX_SMALL_BODY", "read_body", "read_json", "json_response"]
 
@@ -49,6 +49,8 @@ async def read_json(request: Request, limit: int = MAX_SMALL_BODY) -> dict[str, 
         data = msgspec.json.decode(body)
     except msgspec.DecodeError as exc:
         raise InvalidRequest(f"the body is not valid JSON: {exc}") from None
+    except RecursionError:  # msgspec's guard against a deep nest of arrays or objects
+        raise InvalidRequest(TOO_DEEP) from None
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
     return data

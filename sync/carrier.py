@@ -23,7 +23,7 @@ import msgspec
 
 from . import signing
 from .db import write_transaction
-from .errors import AuthError, Conflict, InvalidRequest, NotFound
+from .errors import TOO_DEEP, AuthError, Conflict, InvalidRequest, NotFound
 from .kinds import CARRIER_EVENT_KINDS
 from .shipping import record_delivery
 
@@ -65,6 +65,8 @@ def decode_event(body: bytes) -> CarrierEvent:
         raise InvalidRequest(f"malformed carrier event: {str(exc).replace('`', '')}") from None
     except msgspec.DecodeError:
         raise InvalidRequest("the body is not valid JSON") from None
+    except RecursionError:
+        raise InvalidRequest(TOO_DEEP) from None
     problems = []
     if not 1 <= len(event.id) <= 100:
         problems.append("id: 1 to 100 characters")

@@ -5,6 +5,11 @@ between a device's clock and its own at each push, and places each movement
 at ``recorded_at + offset``, clamped to be no earlier than the device's
 previous movement and no later than the moment it was received.  A clamped
 time is marked uncertain.
+
+Only the years 1 to 9999 (UTC) can be shown as ISO text, so a time outside
+them is refused where it is read, and an event time placed before them (a
+device clock that jumped far ahead between a scan and the push) is clamped
+to their start.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ from functools import lru_cache
 __all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
 
 _CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+_MIN_MS = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
+_MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 
 
 def now_ms() -> int:
@@ -26,7 +33,8 @@ def now_ms() -> int:
 def ms_to_iso(ms: int) -> str:
     """``2026-11-23T09:55:12.331Z`` for a millisecond timestamp."""
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
-    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+    # %Y does not pad years before 1000 to four digits everywhere; ISO 8601 needs it
+    return f"{dt.year:04d}" + dt.strftime("-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
 def iso_now() -> str:
@@ -44,7 +52,8 @@ def parse_iso_ms(text: str) -> int:
     """Milliseconds since 1970 for an ISO 8601 time with a zone.
 
     Raises ValueError for text that is not such a time (a time without a zone
-    would be read in the server's zone, so it is refused).
+    would be read in the server's zone, so it is refused), and for a time
+    outside the years 1 to 9999 in UTC, which ``ms_to_iso`` could not show.
     """
     if _CANONICAL.fullmatch(text if isinstance(text, str) else ""):
         # what devices send (2026-11-23T09:55:12.331Z): read without datetime
@@ -63,7 +72,10 @@ def parse_iso_ms(text: str) -> int:
         raise ValueError(f"{text!r} is not an ISO 8601 time") from None
     if dt.tzinfo is None:
         raise ValueError(f"{text!r} has no time zone (end it with Z)")
-    return int(dt.timestamp() * 1000)
+    ms = int(dt.timestamp() * 1000)
+    if not _MIN_MS <= ms <= _MAX_MS:
+        raise ValueError(f"{text!r} is outside the years 1 to 9999 (UTC)")
+    return ms
 
 
 class EventClock:
@@ -89,6 +101,8 @@ class EventClock:
             event = recorded_ms + self.offset_ms
         if event > self.received_ms:
             event, uncertain = self.received_ms, True
+        if event < _MIN_MS:
+            event, uncertain = _MIN_MS, True
         if self.floor_ms is not None and event < self.floor_ms:
             event, uncertain = self.floor_ms, True
         self.floor_ms = event

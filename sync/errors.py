@@ -19,6 +19,7 @@ Business problems with a movement are never exceptions: they become outcomes
 from __future__ import annotations
 
 __all__ = [
+    "TOO_DEEP",
     "ShelfsyncError",
     "InvalidRequest",
     "AuthError",
@@ -31,6 +32,11 @@ __all__ = [
     "UnsupportedProtocol",
     "TransientStoreError",
 ]
+
+
+# msgspec raises RecursionError for a body nested too deeply (about 1,000
+# levels of arrays or objects): every decoder answers it with this, a 400.
+TOO_DEEP = "the body is nested too deeply to read"
 
 
 class ShelfsyncError(Exception):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import msgspec
 
 from .clock import parse_iso_ms
-from .errors import InvalidRequest, TooLarge, UnsupportedProtocol
+from .errors import TOO_DEEP, InvalidRequest, TooLarge, UnsupportedProtocol
 from .kinds import MOVEMENT_KINDS, PROTOCOL_VERSION
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
 
 MAX_MOVEMENTS = 500
 MAX_QTY = 1_000_000_000
+MAX_PENDING = 10_000_000  # movements a device reports queued: far beyond any real outbox
 MAX_TEXT = 200
 MAX_NOTE = 2000
 
@@ -140,7 +141,7 @@ def _digest(movement: WireMovement) -> str:
 def _check_protocol(body: bytes) -> None:
     try:
         version = _protocol_decoder.decode(body).protocol
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         return
     if version != PROTOCOL_VERSION:
         raise UnsupportedProtocol(
@@ -196,6 +197,8 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
         raise InvalidRequest(f"malformed push: {_readable(exc)}", [_readable(exc)]) from None
     except msgspec.DecodeError:
         raise InvalidRequest("the body is not valid JSON") from None
+    except RecursionError:  # msgspec's guard against a deep nest of arrays or objects
+        raise InvalidRequest(TOO_DEEP) from None
     if envelope.protocol != PROTOCOL_VERSION:
         _check_protocol(body)
     if len(envelope.movements) > max_movements:
@@ -208,6 +211,10 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
         device_time_ms = parse_iso_ms(envelope.device_time)
     except ValueError as exc:
         raise InvalidRequest(f"device_time: {exc}") from None
+    if envelope.pending is not None and not 0 <= envelope.pending <= MAX_PENDING:
+        raise InvalidRequest(
+            f"pending: the number of movements queued on the device, 0 to {MAX_PENDING:,}"
+        )
     movements = [decode_movement(i, raw) for i, raw in enumerate(envelope.movements)]
     return PushRequest(
         device_id=envelope.device_id,
@@ -216,8 +223,25 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
         movements=movements,
         app_version=envelope.app_version,
         pending=envelope.pending,
-        oldest_pending_at=envelope.oldest_pending_at,
+        oldest_pending_at=_readable_time(envelope.oldest_pending_at),
     )
+
+
+def _readable_time(text: str | None) -> str | None:
+    """``text`` if the server can read it as a time, else None.
+
+    ``oldest_pending_at`` is the ``recorded_at`` of the device's oldest queued
+    movement, kept for the fleet page.  A bad one is dropped, never refused:
+    that movement is rejected on its own, and refusing the push would keep
+    it queued for ever.
+    """
+    if text is None:
+        return None
+    try:
+        parse_iso_ms(text)
+    except ValueError:
+        return None
+    return text
 
 
 # Which locations each kind needs: (from, to); "opt" = optional with a default.

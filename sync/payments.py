@@ -18,7 +18,7 @@ import msgspec
 
 from .clock import iso_now
 from .db import write_transaction
-from .errors import Conflict, InvalidRequest, NotFound
+from .errors import TOO_DEEP, Conflict, InvalidRequest, NotFound
 from .kinds import PAYMENT_STATUSES, PAYMENT_TRANSITIONS
 from .meta import next_server_seq
 
@@ -50,6 +50,8 @@ def decode_payment_event(body: bytes) -> PaymentEvent:
         raise InvalidRequest(f"malformed payment event: {text}", [text]) from None
     except msgspec.DecodeError:
         raise InvalidRequest("the body is not valid JSON") from None
+    except RecursionError:
+        raise InvalidRequest(TOO_DEEP) from None
     problems = []
     if not 0 < len(event.id) <= 255:
         problems.append("id: the provider's event id, 1 to 255 characters")

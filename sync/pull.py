@@ -22,7 +22,7 @@ import msgspec
 from .clock import iso_now
 from .count_tasks import count_task_rows
 from .db import read_transaction
-from .errors import DeviceRefused, InvalidRequest, UnsupportedProtocol
+from .errors import TOO_DEEP, DeviceRefused, InvalidRequest, UnsupportedProtocol
 from .handoffs import HANDOFF_SEQS, reassigned_rows
 from .kinds import PROTOCOL_VERSION
 from .meta import current_server_seq, epoch
@@ -51,6 +51,8 @@ def decode_pull(body: bytes) -> PullRequest:
         raise InvalidRequest(f"malformed pull: {exc}".replace("`", "")) from None
     except msgspec.DecodeError:
         raise InvalidRequest("the body is not valid JSON") from None
+    except RecursionError:
+        raise InvalidRequest(TOO_DEEP) from None
     if request.protocol != PROTOCOL_VERSION:
         raise UnsupportedProtocol(
             f"protocol {request.protocol} is not supported; this server speaks {PROTOCOL_VERSION}"
