@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import InvalidRequest
+from .movement import MAX_QTY
 
 __all__ = ["ACTIONS", "ResolutionRequest"]
 
@@ -48,10 +49,9 @@ class ResolutionRequest:
         numbers: dict[str, int | None] = {}
         for name, least in (("counted", 0), ("qty", 1), ("pack_qty", 1)):
             value = body.get(name)
-            if value is not None and (
-                not isinstance(value, int) or isinstance(value, bool) or value < least
-            ):
-                errors.append(f"{name}: a whole number >= {least}")
+            problem = None if value is None else _quantity_problem(name, value, least)
+            if problem is not None:
+                errors.append(problem)
                 value = None
             numbers[name] = value
         texts: dict[str, str | None] = {}
@@ -81,3 +81,16 @@ class ResolutionRequest:
             assign_to=texts["assign_to"],
             blind=blind,
         )
+
+
+def _quantity_problem(name: str, value: object, least: int) -> str | None:
+    """What is wrong with a quantity a supervisor typed, or None.
+
+    The ceiling is a device movement's: a resolution posts through the same
+    ledger, and a pack quantity multiplies every later scan of its barcode.
+    """
+    if not isinstance(value, int) or isinstance(value, bool) or value < least:
+        return f"{name}: a whole number >= {least}"
+    if value > MAX_QTY:
+        return f"{name}: at most {MAX_QTY:,} (more is beyond any real quantity)"
+    return None
