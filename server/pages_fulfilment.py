@@ -2,8 +2,11 @@
 the shipping label, and the customer's public tracking page.
 
 The station page is one form per step; each posts back to the page (with the
-session's CSRF token), calls one domain function and shows the result or the
-refusal.  The scanner types into the focused field and presses Enter.
+session's CSRF token) and calls one domain function.  A refusal is shown with
+the form; a success answers 303 back to the page, which tells the result once
+(Post/Redirect/Get), so a reload or a phone restoring the tab repeats only the
+GET, never the carton or the scan.  The scanner types into the focused field
+and presses Enter.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from sync.packing import close_carton, open_carton, pack_item, packing_state, st
 from sync.shipping import get_shipment, ship_cartons
 from sync.tracking import public_tracking
 
-__all__ = ["routes", "code128_svg"]
+__all__ = ["routes", "code128_svg", "tell_once", "told"]
 
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 
@@ -44,13 +47,45 @@ def code128_svg(text: str, *, scale: int = 2) -> str:
     return svg
 
 
+_NOTICE = "notice"  # the session's key for what a page tells once
+
+
+def tell_once(request: Request, text: str) -> None:
+    """Keep ``text`` for the next GET of this page, after a successful POST.
+
+    In the session, not the URL: a reload then shows the page without the
+    result (which would read as if it had happened twice), a crafted link
+    cannot put words on a staff page, and a link shown once (the customer's
+    tracking link) stays out of the address bar, the history and access logs.
+    """
+    request.session[_NOTICE] = {"path": request.url.path, "text": text}
+
+
+def told(request: Request) -> str | None:
+    """What ``tell_once`` kept for this page; gone after this (also when it was
+    for another page, so that it never turns up there later, stale)."""
+    notice = request.session.pop(_NOTICE, None)
+    if isinstance(notice, dict) and notice.get("path") == request.url.path:
+        return str(notice.get("text"))
+    return None
+
+
 @allow(*ANY_ROLE)
 async def pack_start_view(request: Request) -> Response:
     number = (request.query_params.get("order") or "").strip()
-    if number:
+    error = None
+    if number and "/" not in number:
         return RedirectResponse(request.url_for("pack_page", number=number), status_code=303)
+    if number:  # a packing slip's line code, SO-13/1: no page has that name
+        order, _, line = number.partition("/")
+        error = (
+            f"{number} is an order line: scan or type the order number ({order})"
+            if order and line.isdigit()
+            else f"{number} is not an order number: scan or type one, like SO-13"
+        )
     queue = await request.app.state.store.aread(station_queue)
-    return render_page(request, "pack_start.html", {"queue": queue})
+    context = {"queue": queue, "typed": number, "error": error}
+    return render_page(request, "pack_start.html", context, status_code=400 if error else 200)
 
 
 def _whole(value: object, name: str) -> int:
@@ -108,9 +143,12 @@ async def pack_page_view(request: Request) -> Response:
         form = await request.form()
         check_csrf(request, form.get("csrf"))
         try:
-            message = await _station_action(request, number, form)
-        except ShelfsyncError as exc:
+            tell_once(request, await _station_action(request, number, form))
+            return RedirectResponse(request.url.path, status_code=303)
+        except ShelfsyncError as exc:  # nothing done: the page again, with why
             error, status_code = exc.message, status_of(exc)
+    else:
+        message = told(request)
     state = await request.app.state.store.aread(packing_state, number)
     open_cartons = [c for c in state["cartons"] if c["status"] == "open" and not c["unpacked_at"]]
     context = {"state": state, "open_cartons": open_cartons, "message": message,
