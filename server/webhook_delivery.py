@@ -12,7 +12,9 @@ JSON and the headers
 signed with the endpoint's secret.  A 2xx answer is delivered; anything
 else (or no answer within ``webhook_timeout_ms``) is tried again after an
 exponentially growing delay with jitter, and given up after
-``webhook_max_attempts`` tries.  Each try is recorded.  A delivery can
+``webhook_max_attempts`` tries.  A try that fails in any other way (a bug, a
+URL the client cannot use) is a failed try of its delivery all the same, so
+one bad delivery never stops the others.  Each try is recorded.  A delivery can
 reach a receiver more than once (the server may stop between sending and
 recording); the event id is there to make that harmless.
 """
@@ -84,6 +86,34 @@ class WebhookSender:
         return len(batch)
 
     async def _send(self, delivery: Due) -> None:
+        """Send one delivery and record the try, whatever went wrong with it.
+
+        Any error of this one delivery is a failed try of it, backed off like a
+        refused one: left unrecorded it would stay the oldest due, and enough
+        of them would fill every round and starve all the other endpoints.
+        """
+        status: int | None = None
+        error: str | None = None
+        started = time.perf_counter()
+        try:
+            status = await self._post(delivery)
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            error = _describe(exc)
+        except Exception as exc:  # not the network's doing (a bug, a URL aiohttp rejects)
+            log.exception(
+                "webhook delivery %s to %s failed", delivery.delivery_id, delivery.url[:200]
+            )
+            error = _describe(exc)
+        elapsed = int((time.perf_counter() - started) * 1000)
+        await self.store.awrite(
+            record_attempt, delivery.delivery_id, status_code=status, error=error,
+            elapsed_ms=elapsed, backoff=self.backoff,
+        )  # fmt: skip
+
+    async def _post(self, delivery: Due) -> int:
+        """POST the signed event; returns the HTTP status."""
         assert self._session is not None
         headers = {
             "Content-Type": "application/json",
@@ -92,21 +122,12 @@ class WebhookSender:
             "Shelfsync-Event-Id": delivery.event_id,
             "Shelfsync-Event-Type": delivery.event_type,
         }
-        status: int | None = None
-        error: str | None = None
-        started = time.perf_counter()
-        try:
-            async with self._session.post(
-                delivery.url, data=delivery.payload, headers=headers, allow_redirects=False
-            ) as response:
-                status = response.status
-                await response.read()
-                if not 200 <= status < 300:
-                    error = f"HTTP {status}"
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
-            error = f"{type(exc).__name__}: {exc}"[:500]
-        elapsed = int((time.perf_counter() - started) * 1000)
-        await self.store.awrite(
-            record_attempt, delivery.delivery_id, status_code=status, error=error,
-            elapsed_ms=elapsed, backoff=self.backoff,
-        )  # fmt: skip
+        async with self._session.post(
+            delivery.url, data=delivery.payload, headers=headers, allow_redirects=False
+        ) as response:
+            await response.read()
+            return response.status
+
+
+def _describe(exc: Exception) -> str:
+    return f"{type(exc).__name__}: {exc}"[:500]

@@ -15,7 +15,10 @@ back is recorded here, one ``webhook_attempts`` row per try.
 
 from __future__ import annotations
 
+import contextlib
+import ipaddress
 import random
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -27,6 +30,7 @@ import msgspec
 from .clock import iso_now, now_ms
 from .db import write_transaction
 from .errors import InvalidRequest, NotFound
+from .ids import parse_number
 from .kinds import WEBHOOK_EVENT_TYPES
 from .meta import get_meta, set_meta
 
@@ -35,6 +39,7 @@ __all__ = ["Due", "Backoff", "add_endpoint", "list_endpoints", "enqueue", "due",
 
 _encode = msgspec.json.Encoder().encode
 BATCH = 500
+_LABEL = re.compile(r"[A-Za-z0-9_-]+")  # underscores too: internal names often have them
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,9 +70,9 @@ def add_endpoint(
 ) -> dict[str, Any]:
     """Register an endpoint; the answer carries its secret, which is shown only here."""
     problems = []
-    parts = urlsplit(url) if isinstance(url, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
-        problems.append("url: an http:// or https:// address")
+    url_problem = _url_problem(url)
+    if url_problem is not None:
+        problems.append(f"url: {url_problem}")
     chosen = list(WEBHOOK_EVENT_TYPES) if events is None else events
     if (
         not isinstance(chosen, list)
@@ -90,6 +95,56 @@ def add_endpoint(
             "secret": secret}  # fmt: skip
 
 
+def _url_problem(url: object) -> str | None:
+    """Why the sender could never reach ``url``, or None.
+
+    Checked here, once, because a host the sender cannot even encode (a
+    label over 63 characters fails IDNA) would otherwise fail every try.
+    """
+    address = "an http:// or https:// address"
+    if not isinstance(url, str):
+        return address
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # e.g. an unclosed [IPv6] literal
+        return address
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return address
+    try:
+        port = parts.port
+    except ValueError:  # beyond 65535, or not a number
+        port = 0
+    if port == 0:
+        return "the port is a number from 1 to 65535"
+    return _host_problem(parts.hostname)
+
+
+def _host_problem(host: str) -> str | None:
+    """DNS limits on a host name, counted in its ASCII (IDNA) form: 253 and 63 per label."""
+    with contextlib.suppress(ValueError):
+        ipaddress.ip_address(host)
+        return None
+    labels = host.removesuffix(".").split(".")  # a trailing dot is a fully qualified name
+    if any(not label for label in labels):
+        return "the host name has an empty part"
+    try:
+        ascii_labels = [label if label.isascii() else _punycode(label) for label in labels]
+    except UnicodeError:
+        return "the host name is not a valid internationalised name"
+    if any(not _LABEL.fullmatch(label) for label in ascii_labels):
+        return "the host name has characters other than letters, digits, - and _"
+    if any(len(label) > 63 for label in ascii_labels):
+        return "each part of the host name between dots is at most 63 characters"
+    if sum(len(label) for label in ascii_labels) + len(ascii_labels) - 1 > 253:
+        return "the host name is at most 253 characters"
+    return None
+
+
+def _punycode(label: str) -> str:
+    """``bücher`` → ``xn--bcher-kva``: the form whose length DNS limits."""
+    return label.encode("idna").decode("ascii")  # UnicodeError for labels it cannot encode
+
+
 def _start_cursors(conn: sqlite3.Connection) -> None:
     """The first endpoint starts the feeds at now: events from before are not sent."""
     for name, table in (("order_events", "order_events"), ("payment_events", "payment_events"),
@@ -102,11 +157,11 @@ def _start_cursors(conn: sqlite3.Connection) -> None:
 
 def disable_endpoint(conn: sqlite3.Connection, endpoint: str) -> dict[str, Any]:
     """Stop sending to an endpoint: no new deliveries, and what is pending stays unsent."""
-    number = endpoint.removeprefix("WH-")
+    number = parse_number(endpoint.removeprefix("WH-"))
     with write_transaction(conn):
         cur = conn.execute(
             "UPDATE webhook_endpoints SET active = 0 WHERE id = ?",
-            (int(number) if number.isdigit() else -1,),
+            (-1 if number is None else number,),
         )
         if cur.rowcount == 0:
             raise NotFound(f"no webhook endpoint {endpoint}")
@@ -303,11 +358,11 @@ def record_attempt(
 
 def deliveries(conn: sqlite3.Connection, endpoint: str) -> list[dict[str, Any]]:
     """An endpoint's deliveries, newest first, each with its attempts."""
-    number = endpoint.removeprefix("WH-")
+    number = parse_number(endpoint.removeprefix("WH-"))
     rows = conn.execute(
         "SELECT id, event_id, event_type, state, attempts, created_at, done_at"
         " FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT 200",
-        (int(number) if number.isdigit() else -1,),
+        (-1 if number is None else number,),
     ).fetchall()
     out = []
     for r in rows:

@@ -196,3 +196,73 @@ def test_a_disabled_endpoint_gets_nothing_more(
         found = client.get(f"/api/webhook-endpoints/{made['id']}/deliveries").json()
         assert len(found["deliveries"]) == 1
         assert client.post("/api/webhook-endpoints/WH-99/disable", json={}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("https://" + "a" * 5000 + ".com",
+         "url: each part of the host name between dots is at most 63 characters"),
+        ("https://" + "a" * 64 + ".example.com/hooks",
+         "url: each part of the host name between dots is at most 63 characters"),
+        ("https://" + ".".join(["a" * 60] * 5) + "/hooks",
+         "url: the host name is at most 253 characters"),
+        ("https://shop..example.com/hooks", "url: the host name has an empty part"),
+        ("https://shop example.com/hooks",
+         "url: the host name has characters other than letters, digits, - and _"),
+        ("https://[::1/hooks", "url: an http:// or https:// address"),
+        ("https://example.com:99999/hooks", "url: the port is a number from 1 to 65535"),
+    ],
+    ids=["5000-label", "64-label", "long-host", "empty-label", "space", "ipv6", "port"],
+)  # fmt: skip
+def test_an_endpoint_whose_host_cannot_be_sent_to_is_refused(
+    client: TestClient, admin: User, url: str, problem: str
+) -> None:
+    res = client.post("/api/webhook-endpoints", json={"url": url})
+    assert res.status_code == 400, res.text
+    body = res.json()
+    assert (body["ok"], body["error"], body["status"]) == (False, "invalid_request", 400)
+    assert body["errors"] == [problem]
+    assert body["message"] == f"the endpoint is not valid: {problem}"
+    assert client.get("/api/webhook-endpoints").json()["endpoints"] == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://" + "a" * 63 + ".example.com/hooks", "https://bücher.example/hooks",
+     "http://[::1]:8080/hooks", "http://hooks.example.com./x"],
+    ids=["63-label", "idna", "ipv6", "fqdn"],
+)  # fmt: skip
+def test_long_but_valid_hosts_are_accepted(client: TestClient, admin: User, url: str) -> None:
+    assert client.post("/api/webhook-endpoints", json={"url": url}).status_code == 201
+
+
+def test_a_delivery_that_raises_is_a_failed_try_and_others_are_still_sent(
+    client: TestClient, admin: User, store: Store, caplog: pytest.LogCaptureFixture
+) -> None:
+    # An endpoint stored before hosts were checked: sending to it raises UnicodeError
+    # (IDNA), which is none of the network errors a delivery expects.
+    bad = client.post(
+        "/api/webhook-endpoints",
+        json={"url": "http://127.0.0.1:9/x", "events": ["ledger.movement"]},
+    ).json()
+    bad_url = "https://" + "a" * 5000 + ".com/hooks"
+    store.write(lambda c: c.execute("UPDATE webhook_endpoints SET url = ?", (bad_url,)))
+    move = {"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03", "qty": 1}
+    store.write(post_local, [move] * 40, user="ana")  # more than one round's worth (32)
+    store.write(enqueue)
+    with receiver() as hook:
+        register(client, hook, ["ledger.movement"])
+        [moved] = store.write(post_local, [move], user="ana")
+        hook.wait(lambda r: moved["id"] in r.delivered())
+
+        def all_given_up(_: Receiver) -> bool:
+            listed = client.get("/api/webhook-endpoints").json()["endpoints"]
+            return listed[0]["failed"] == 41  # webhook_max_attempts tries each
+
+        hook.wait(all_given_up)
+    found = client.get(f"/api/webhook-endpoints/{bad['id']}/deliveries").json()["deliveries"]
+    assert {(d["state"], d["attempts"]) for d in found} == {("failed", 3)}
+    tries = [t for d in found for t in d["tries"]]
+    assert all(t["status_code"] is None and t["error"].startswith("UnicodeError") for t in tries)
+    assert "webhook delivery tick failed" not in caplog.text
