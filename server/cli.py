@@ -281,7 +281,9 @@ def build_parser() -> argparse.ArgumentParser:
             f"create or update {what} from a CSV file",
             f"Create or update {what} from a CSV file with a header row.\n\n"
             f"Columns: {', '.join(columns)}\n\n"
-            "Every row is checked first; one bad row imports nothing.",
+            "Every row is checked first; one bad row imports nothing.  Updating a row\n"
+            "changes only the columns the file has: one left out keeps the stored value,\n"
+            "an empty cell clears it.",
         )
         sub.add_argument("file", metavar="FILE.csv")
     from .csv_orders import ORDER_COLUMNS

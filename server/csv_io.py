@@ -7,7 +7,11 @@ column: ``row 7, column reorder_qty: expected a whole number >= 0, not 'ten'``.
 
 Files are UTF-8 (a byte-order mark, as Excel writes, is fine), comma
 separated, with a header row.  Columns may come in any order; optional ones
-may be left out.
+may be left out.  A row that updates an existing item or location changes
+only the columns the file has: one left out keeps the stored value, an empty
+cell clears it (or sets the default: unit ``ea``, tracking ``none``).  Barcodes
+are only ever added.  The ledger's virtual locations (``SUPPLIER`` …) and a
+change of tracking that would strand stock refuse the whole file.
 """
 
 from __future__ import annotations
@@ -176,21 +180,32 @@ def _write_rows(
                 ) from None
 
 
+def _only_columns_in_file(
+    path: str | Path, rows: list[tuple[int, dict[str, Any]]]
+) -> list[tuple[int, dict[str, Any]]]:
+    """Each row without the fields of columns the file leaves out, so that updating
+    a row leaves them as stored (the catalog's default); an empty cell still clears."""
+    with open(path, newline="", encoding="utf-8-sig") as handle:  # read_rows checked it
+        header = {h.strip().lower() for h in next(csv.reader(handle), [])}
+    return [(n, {k: v for k, v in row.items() if k in header}) for n, row in rows]
+
+
 def import_items(conn: sqlite3.Connection, path: str | Path) -> int:
     """Create or update the items in a CSV file; returns how many rows."""
     rows = _check_all(read_rows(path, ITEM_COLUMNS, ("sku", "name")), _parse_item, "items")
     _unique(rows, "sku", "items")
     _unique(rows, "barcodes", "items")
-    _write_rows(conn, rows, add_item)
+    _write_rows(conn, _only_columns_in_file(path, rows), add_item)
     return len(rows)
 
 
-def _add_location_row(conn: sqlite3.Connection, *, warehouse: str | None, **row: Any) -> None:
+def _add_location_row(conn: sqlite3.Connection, **row: Any) -> None:
+    warehouse = row.get("warehouse")
     if warehouse is not None:
         known = conn.execute("SELECT 1 FROM warehouses WHERE code = ?", (warehouse,)).fetchone()
         if known is None:
             add_warehouse(conn, warehouse, warehouse)
-    add_location(conn, warehouse=warehouse, **row)
+    add_location(conn, **row)
 
 
 def import_locations(conn: sqlite3.Connection, path: str | Path) -> int:
@@ -200,7 +215,7 @@ def import_locations(conn: sqlite3.Connection, path: str | Path) -> int:
     )
     _unique(rows, "code", "locations")
     _unique(rows, "barcode", "locations")
-    _write_rows(conn, rows, _add_location_row)
+    _write_rows(conn, _only_columns_in_file(path, rows), _add_location_row)
     return len(rows)
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
+from enum import Enum
+from typing import Final
 
 from .clock import iso_now
 from .errors import InvalidRequest
@@ -17,6 +19,8 @@ from .kinds import LOCATION_KINDS, LOT_STATUSES, TRACKING_MODES
 from .meta import bump_catalog_version, catalog_version, epoch, next_server_seq
 
 __all__ = [
+    "KEEP",
+    "Keep",
     "ItemRef",
     "LocationRef",
     "Catalog",
@@ -30,6 +34,17 @@ __all__ = [
     "set_lot_status",
     "is_valid_gtin",
 ]
+
+
+class Keep(Enum):
+    """The type of ``KEEP``: a field left out of an update."""
+
+    KEEP = "keep"
+
+
+# A field's default: "as stored".  An update from a file without that column
+# must not wipe the value (a bin's barcode, an item's unit cost).
+KEEP: Final = Keep.KEEP
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,39 +105,68 @@ def add_location(
     code: str,
     kind: str,
     *,
-    warehouse: str | None = None,
-    barcode: str | None = None,
-    zone: str | None = None,
-    pick_seq: int | None = None,
+    warehouse: str | Keep | None = KEEP,
+    barcode: str | Keep | None = KEEP,
+    zone: str | Keep | None = KEEP,
+    pick_seq: int | Keep | None = KEEP,
 ) -> int:
-    """Create or update a location by code."""
+    """Create or update a real location by code.
+
+    A field left as ``KEEP`` is empty on a new location and unchanged on an
+    existing one; ``None`` clears it.  The ledger's virtual locations are
+    refused: turning ``SUPPLIER`` into a bin would put its negative balance
+    on the floor.
+    """
     code = _text(code, "code", limit=64) or ""
     if kind not in LOCATION_KINDS or kind == "virtual":
         allowed = ", ".join(k for k in LOCATION_KINDS if k != "virtual")
         raise InvalidRequest(f"kind: {kind!r} is not one of {allowed}")
-    warehouse_id = None
-    if warehouse is not None:
-        row = conn.execute("SELECT id FROM warehouses WHERE code = ?", (warehouse,)).fetchone()
-        if row is None:
-            raise InvalidRequest(f"warehouse: no warehouse {warehouse!r}")
-        warehouse_id = row[0]
-    if pick_seq is not None and (not isinstance(pick_seq, int) or pick_seq < 0):
-        raise InvalidRequest("pick_seq: expected a whole number >= 0")
-    barcode = _text(barcode, "barcode", required=False, limit=64)
-    seq = next_server_seq(conn)
-    try:
-        conn.execute(
-            "INSERT INTO locations(code, barcode, kind, warehouse_id, zone, pick_seq, server_seq)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)"
-            " ON CONFLICT(code) DO UPDATE SET barcode = excluded.barcode, kind = excluded.kind,"
-            " warehouse_id = excluded.warehouse_id, zone = excluded.zone,"
-            " pick_seq = excluded.pick_seq, server_seq = excluded.server_seq",
-            (code, barcode, kind, warehouse_id, zone, pick_seq, seq),
+    stored = conn.execute("SELECT kind FROM locations WHERE code = ?", (code,)).fetchone()
+    if stored is not None and stored[0] == "virtual":
+        raise InvalidRequest(
+            f"code: {code} is one of the ledger's virtual locations, where goods enter and"
+            " leave; it cannot be imported or changed"
         )
+    fields: dict[str, object] = {"kind": kind}
+    if warehouse is not KEEP:
+        fields["warehouse_id"] = None if warehouse is None else _warehouse_id(conn, warehouse)
+    if pick_seq is not KEEP:
+        if pick_seq is not None and (not isinstance(pick_seq, int) or pick_seq < 0):
+            raise InvalidRequest("pick_seq: expected a whole number >= 0")
+        fields["pick_seq"] = pick_seq
+    if barcode is not KEEP:
+        fields["barcode"] = _text(barcode, "barcode", required=False, limit=64)
+    if zone is not KEEP:
+        fields["zone"] = zone
+    try:
+        _upsert(conn, "locations", "code", code, fields)
     except sqlite3.IntegrityError:
-        raise InvalidRequest(f"barcode: {barcode!r} already labels another location") from None
+        raise InvalidRequest(
+            f"barcode: {fields.get('barcode')!r} already labels another location"
+        ) from None
     bump_catalog_version(conn)
     return int(conn.execute("SELECT id FROM locations WHERE code = ?", (code,)).fetchone()[0])
+
+
+def _warehouse_id(conn: sqlite3.Connection, warehouse: str) -> int:
+    row = conn.execute("SELECT id FROM warehouses WHERE code = ?", (warehouse,)).fetchone()
+    if row is None:
+        raise InvalidRequest(f"warehouse: no warehouse {warehouse!r}")
+    return int(row[0])
+
+
+def _upsert(
+    conn: sqlite3.Connection, table: str, key: str, value: str, fields: dict[str, object]
+) -> None:
+    """Insert a row by its unique ``key``, or update only ``fields`` of the stored one
+    (columns not in ``fields`` keep their value, or take their default when new)."""
+    columns = [key, *fields, "server_seq"]
+    updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+    conn.execute(
+        f"INSERT INTO {table}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        f" ON CONFLICT({key}) DO UPDATE SET {updates}",
+        (value, *fields.values(), next_server_seq(conn)),
+    )
 
 
 def add_item(
@@ -130,51 +174,79 @@ def add_item(
     sku: str,
     name: str,
     *,
-    unit: str = "ea",
-    tracking: str = "none",
-    expiry_tracked: bool = False,
-    reorder_point: int | None = None,
-    reorder_qty: int | None = None,
-    item_class: str | None = None,
-    unit_cost: float | None = None,
+    unit: str | Keep = KEEP,
+    tracking: str | Keep = KEEP,
+    expiry_tracked: bool | Keep = KEEP,
+    reorder_point: int | Keep | None = KEEP,
+    reorder_qty: int | Keep | None = KEEP,
+    item_class: str | Keep | None = KEEP,
+    unit_cost: float | Keep | None = KEEP,
     barcodes: list[tuple[str, int]] | None = None,
 ) -> int:
-    """Create or update an item by SKU, with its barcodes (code, pack quantity)."""
+    """Create or update an item by SKU, adding the barcodes (code, pack quantity).
+
+    A field left as ``KEEP`` takes its default on a new item (unit ``ea``,
+    tracking ``none``, no expiry, the rest empty) and is unchanged on an
+    existing one; ``None`` clears it.
+    """
     sku = _text(sku, "sku", limit=64) or ""
-    if tracking not in TRACKING_MODES:
-        raise InvalidRequest(f"tracking: {tracking!r} is not one of {', '.join(TRACKING_MODES)}")
+    fields: dict[str, object] = {"name": _text(name, "name")}
+    if unit is not KEEP:
+        fields["unit"] = _text(unit, "unit", limit=16)
+    if tracking is not KEEP:
+        if tracking not in TRACKING_MODES:
+            modes = ", ".join(TRACKING_MODES)
+            raise InvalidRequest(f"tracking: {tracking!r} is not one of {modes}")
+        _check_tracking_change(conn, sku, tracking)
+        fields["tracking"] = tracking
+    if expiry_tracked is not KEEP:
+        fields["expiry_tracked"] = int(bool(expiry_tracked))
     for label, value in (("reorder_point", reorder_point), ("reorder_qty", reorder_qty)):
-        if value is not None and (not isinstance(value, int) or value < 0):
-            raise InvalidRequest(f"{label}: expected a whole number >= 0")
-    if unit_cost is not None and unit_cost < 0:
-        raise InvalidRequest("unit_cost: must not be negative")
-    seq = next_server_seq(conn)
-    conn.execute(
-        "INSERT INTO items(sku, name, unit, tracking, expiry_tracked, reorder_point,"
-        " reorder_qty, item_class, unit_cost, server_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " ON CONFLICT(sku) DO UPDATE SET name = excluded.name, unit = excluded.unit,"
-        " tracking = excluded.tracking, expiry_tracked = excluded.expiry_tracked,"
-        " reorder_point = excluded.reorder_point, reorder_qty = excluded.reorder_qty,"
-        " item_class = excluded.item_class, unit_cost = excluded.unit_cost,"
-        " server_seq = excluded.server_seq",
-        (
-            sku,
-            _text(name, "name"),
-            _text(unit, "unit", limit=16),
-            tracking,
-            int(bool(expiry_tracked)),
-            reorder_point,
-            reorder_qty,
-            item_class,
-            unit_cost,
-            seq,
-        ),
-    )
+        if value is not KEEP:
+            if value is not None and (not isinstance(value, int) or value < 0):
+                raise InvalidRequest(f"{label}: expected a whole number >= 0")
+            fields[label] = value
+    if item_class is not KEEP:
+        fields["item_class"] = item_class
+    if unit_cost is not KEEP:
+        if unit_cost is not None and unit_cost < 0:
+            raise InvalidRequest("unit_cost: must not be negative")
+        fields["unit_cost"] = unit_cost
+    _upsert(conn, "items", "sku", sku, fields)
     item_id = int(conn.execute("SELECT id FROM items WHERE sku = ?", (sku,)).fetchone()[0])
     for code, pack_qty in barcodes or []:
         add_barcode(conn, item_id, code, pack_qty)
     bump_catalog_version(conn)
     return item_id
+
+
+def _check_tracking_change(conn: sqlite3.Connection, sku: str, tracking: str) -> None:
+    """Refuse a change of tracking that would strand stock: stock is keyed by lot (or
+    serial), so units stored without one could never be moved or counted once the
+    item is tracked, nor lotted units once it is not."""
+    row = conn.execute("SELECT id, tracking FROM items WHERE sku = ?", (sku,)).fetchone()
+    if row is None or row[1] == tracking or {row[1], tracking} == {"lot", "serial"}:
+        return
+    keyed = "s.lot = ''" if tracking != "none" else "s.lot != ''"
+    places = conn.execute(
+        "SELECT l.code, sum(s.on_hand) FROM stock s JOIN locations l ON l.id = s.location_id"
+        f" WHERE s.item_id = ? AND l.kind != 'virtual' AND s.on_hand != 0 AND {keyed}"
+        " GROUP BY l.code ORDER BY l.code",
+        (row[0],),
+    ).fetchall()
+    if not places:
+        return
+    where = ", ".join(f"{code} ({units})" for code, units in places[:3])
+    more = f" and {len(places) - 3} more places" if len(places) > 3 else ""
+    if tracking == "none":
+        held, after, fix = "in lots or serials", "untracked", "adjust them to 0 first"
+    else:
+        held, after = f"without a {tracking}", f"{tracking}-tracked"
+        fix = f"adjust them to 0 first, then back in with their {tracking}s"
+    raise InvalidRequest(
+        f"tracking: {sku} holds units {held} at {where}{more}, which could never be moved"
+        f" or counted once it is {after}; {fix}"
+    )
 
 
 def add_barcode(conn: sqlite3.Connection, item_id: int, code: str, pack_qty: int = 1) -> None:

@@ -267,3 +267,87 @@ def test_serve_logs_each_request_unless_told_not_to(
     text = log.read_text()
     assert "Application startup complete" in text  # uvicorn's own log is kept either way
     assert ('"GET /healthz?probe=1 HTTP/1.1" 200' in text) is logged
+
+
+def _location(conn: sqlite3.Connection, code: str) -> tuple[Any, ...]:
+    return tuple(
+        conn.execute(
+            "SELECT l.kind, l.barcode, w.code, l.zone, l.pick_seq FROM locations l"
+            " LEFT JOIN warehouses w ON w.id = l.warehouse_id WHERE l.code = ?",
+            (code,),
+        ).fetchone()
+    )
+
+
+@pytest.mark.parametrize("virtual", ["SUPPLIER", "CUSTOMER", "INVENTORY", "SCRAP"])
+def test_importing_a_virtual_location_is_refused_and_changes_nothing(
+    stocked: Path, tmp_path: Path, open_db: Any, capsys: pytest.CaptureFixture[str], virtual: str
+) -> None:
+    before = sorted(map(tuple, open_db().execute("SELECT * FROM locations")))
+    path = write(tmp_path / "v.csv", f"code,kind\nB-1,pick\n{virtual},pick\n")
+    assert run("import", "locations", path, "--db", stocked) == 1
+    err = capsys.readouterr().err
+    assert f"row 3: code: {virtual} is one of the ledger's virtual locations" in err
+    assert "nothing imported" in err
+    assert sorted(map(tuple, open_db().execute("SELECT * FROM locations"))) == before
+    assert run("verify", "--db", stocked) == 0
+    capsys.readouterr()
+    assert run("export", "stock", "-", "--db", stocked) == 0
+    assert capsys.readouterr().out.splitlines() == ["item,location,lot,on_hand", "S-1,A-1,,12"]
+
+
+def test_updating_locations_keeps_the_columns_the_file_leaves_out(
+    stocked: Path, tmp_path: Path, open_db: Any
+) -> None:
+    full = "code,kind,barcode,warehouse,zone,pick_seq\nA-1,pick,LA1,W,A,10\n"
+    assert run("import", "locations", write(tmp_path / "f.csv", full), "--db", stocked) == 0
+    assert run("import", "locations", write(tmp_path / "k.csv", "code,kind\nA-1,reserve\n"),
+               "--db", stocked) == 0  # fmt: skip
+    assert _location(open_db(), "A-1") == ("reserve", "LA1", "W", "A", 10)
+    # the bin's barcode still resolves
+    [moved] = post_local(open_db(), [{"kind": "transfer", "item": "S-1", "from": "LA1",
+                                      "to": "DOCK-1", "qty": 2}], user="test")  # fmt: skip
+    assert moved["outcome"] == "applied", moved
+    # a column that is there but empty clears just that value
+    empty = write(tmp_path / "e.csv", "code,kind,zone\nA-1,pick,\n")
+    assert run("import", "locations", empty, "--db", stocked) == 0
+    assert _location(open_db(), "A-1") == ("pick", "LA1", "W", None, 10)
+
+
+def test_updating_items_keeps_the_columns_the_file_leaves_out(
+    stocked: Path, tmp_path: Path, open_db: Any
+) -> None:
+    header = "sku,name,unit,expiry_tracked,reorder_point,reorder_qty,item_class,unit_cost,barcodes"
+    full = write(tmp_path / "f.csv", f"{header}\nS-1,One,box,yes,5,20,b,2.5,5901234123457\n")
+    assert run("import", "items", full, "--db", stocked) == 0
+    some = write(tmp_path / "s.csv", "sku,name,tracking\nS-1,One renamed,none\n")
+    assert run("import", "items", some, "--db", stocked) == 0
+    query = ("SELECT name, unit, tracking, expiry_tracked, reorder_point, reorder_qty,"
+             " item_class, unit_cost FROM items WHERE sku = 'S-1'")  # fmt: skip
+    assert tuple(open_db().execute(query).fetchone()) == (
+        "One renamed", "box", "none", 1, 5, 20, "B", 2.5)  # fmt: skip
+    assert [r[0] for r in open_db().execute("SELECT code FROM item_barcodes")] == ["5901234123457"]
+    empty = write(tmp_path / "e.csv", "sku,name,unit,reorder_point\nS-1,One,,\n")
+    assert run("import", "items", empty, "--db", stocked) == 0
+    assert tuple(open_db().execute(query).fetchone()) == (
+        "One", "ea", "none", 1, None, 20, "B", 2.5)  # fmt: skip
+
+
+@pytest.mark.parametrize("tracking", ["lot", "serial"])
+def test_tracking_cannot_change_while_stock_would_be_stranded(
+    stocked: Path, tmp_path: Path, open_db: Any, capsys: pytest.CaptureFixture[str], tracking: str
+) -> None:
+    path = write(tmp_path / "t.csv", f"sku,name,tracking\nS-2,Two,{tracking}\nS-1,One,{tracking}\n")
+    assert run("import", "items", path, "--db", stocked) == 1
+    err = capsys.readouterr().err
+    assert (f"row 3: tracking: S-1 holds units without a {tracking} at A-1 (12), which could"
+            f" never be moved or counted once it is {tracking}-tracked") in err  # fmt: skip
+    assert "nothing imported" in err
+    assert [tuple(r) for r in open_db().execute("SELECT sku, tracking FROM items")] == [
+        ("S-1", "none")]  # fmt: skip
+    # with its stock adjusted away, the item may change
+    post_local(open_db(), [{"kind": "adjust", "item": "S-1", "from": "A-1", "qty": 12,
+                            "reason": "relabel with lots"}], user="test")  # fmt: skip
+    assert run("import", "items", path, "--db", stocked) == 0
+    assert open_db().execute("SELECT tracking FROM items WHERE sku = 'S-1'").fetchone()[0] == (
+        tracking)  # fmt: skip
