@@ -2,9 +2,10 @@
 
 Devices get them in pull's ``changes.tasks`` with ``kind: "count"`` beside the
 pick tasks (``task_kind`` says ``count`` or ``recount``).  A task is done when
-a count movement naming it in ``ref.count_task`` is recorded and not rejected
-(posted, or held for a supervisor: the counter has done the counting either
-way); the change reaches the devices on their next pull.
+a count movement naming it in ``ref.count_task`` counts its bin (and its item
+and lot, when it names them) and is recorded and not rejected (posted, or held
+for a supervisor: the counter has done the counting either way); the change
+reaches the devices on their next pull.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from .batch_refs import parse_count_task
 from .catalog import catalog_for
 from .clock import iso_now
 from .db import write_transaction
@@ -112,24 +114,38 @@ def create_count_task(
 
 
 def complete_count_task(
-    conn: sqlite3.Connection, ref: str, movement_seq: int, seq: int | None = None
+    conn: sqlite3.Connection,
+    ref: str,
+    movement_seq: int,
+    seq: int | None = None,
+    *,
+    counted: tuple[int | None, int | None, str],
 ) -> None:
     """Mark a task done by the count movement ``movement_seq`` (inside the push's
     write transaction; the task takes ``seq``, by default the movement's
     ``server_seq``).
 
+    ``counted`` is what the count counted: (bin id, item id, lot), ids None
+    when they did not resolve.  Only a count of the task's bin (and of its
+    item and lot, when the task names them) does the task: the reference
+    alone is a device's claim, and a count of another place must not close
+    someone else's task.  Such a count is a count like any other.
+
     A recount a resolution asked for names the movement it was about: that
     movement's ``status_seq`` moves too, so the device that sent it pulls
     its result again, with the recount's outcome in its resolutions.
     """
-    prefix, _, number = ref.partition("-")
-    if prefix != "CT" or not number.isdigit():
+    task_id = parse_count_task(ref)
+    bin_id, item_id, lot = counted
+    if task_id is None or bin_id is None:
         return
     seq = movement_seq if seq is None else seq
     done = conn.execute(
         "UPDATE count_tasks SET status = 'done', done_at = ?, done_movement_seq = ?,"
-        " server_seq = ? WHERE id = ? AND status = 'open' RETURNING movement_seq",
-        (iso_now(), movement_seq, seq, int(number)),
+        " server_seq = ? WHERE id = ? AND status = 'open' AND location_id = ?"
+        " AND (item_id IS NULL OR item_id IS ?) AND (lot IS NULL OR lot = ?)"
+        " RETURNING movement_seq",
+        (iso_now(), movement_seq, seq, task_id, bin_id, item_id, lot),
     ).fetchone()
     if done is not None and done[0] is not None:
         conn.execute("UPDATE movements SET status_seq = ? WHERE server_seq = ?", (seq, done[0]))

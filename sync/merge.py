@@ -193,7 +193,12 @@ class Merger:
             and result.outcome != "rejected"
             and (self.refs is None or self.refs.has_open_count_task(counted_task))
         ):
-            complete_count_task(self.conn, counted_task, pos.server_seq, self._posted(pos))
+            # the bin as named, found even when the item was not (held UNKNOWN_ITEM)
+            place = self.catalog.location(m.to or m.from_ or "")
+            counted = (place.id if place is not None else None, item_id, lot)
+            complete_count_task(
+                self.conn, counted_task, pos.server_seq, self._posted(pos), counted=counted
+            )
         return result, (item_id, lot, ends[0], ends[1], units)
 
     def _posted(self, pos: Position) -> int:

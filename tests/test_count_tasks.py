@@ -111,3 +111,62 @@ def test_bad_count_tasks_are_refused_clearly(
     assert answer.status_code == 400, answer.text
     assert answer.json()["error"] == "invalid_request"
     assert message in answer.json()["message"]
+
+
+def _task_status(store: Store, task_id: str) -> str:
+    number = int(task_id.removeprefix("CT-"))
+    query = "SELECT status FROM count_tasks WHERE id = ?"
+    return str(store.read(lambda c: c.execute(query, (number,)).fetchone()[0]))
+
+
+@pytest.mark.parametrize(
+    ("task", "count"),
+    [
+        ({"location": "A-04"}, ("SKU-1", 3, "A-02")),  # another bin
+        ({"location": "A-01", "item": "SKU-1"}, ("SKU-2", 3, "A-01")),  # the bin, another item
+        ({"location": "A-01", "item": "SKU-1"}, ("SKU-1", 100, "A-02")),  # the item, another bin
+    ],
+    ids=["other bin", "other item", "item elsewhere"],
+)
+def test_a_count_of_another_place_naming_a_task_leaves_it_open(
+    client: TestClient,
+    logged_in: Callable[..., User],
+    make_user: Callable[..., User],
+    counter_sim: SimDevice,
+    store: Store,
+    task: dict[str, Any],
+    count: tuple[str, int, str],
+) -> None:
+    logged_in("supervisor")
+    made = client.post("/api/count-tasks", json={**task, "assigned_to": counter_sim.user})
+    assert made.status_code == 201, made.text
+    task_id = made.json()["id"]
+    picker = SimDevice.register(client, username=make_user("picker").username, password=PASSWORD)
+    picker.pull_all()
+    item, qty, where = count
+    picker.record("count", item, qty, to=where, ref={"count_task": task_id})
+    (result,) = picker.push()["results"]
+    assert result["outcome"] in ("applied", "held"), result  # a count like any other
+    assert _task_status(store, task_id) == "open"
+    (pulled,) = _tasks(counter_sim)
+    assert pulled["status"] == "open"  # still on the counter's list
+
+    # the task's own count still closes it
+    counter_sim.record("count", task.get("item", "SKU-1"), 100, to=task["location"],
+                       ref={"count_task": task_id})  # fmt: skip
+    (result,) = counter_sim.push()["results"]
+    assert result["outcome"] in ("applied", "held"), result
+    assert _task_status(store, task_id) == "done"
+    (done,) = _tasks(counter_sim)
+    assert done["id"] == task_id and done["status"] == "done"
+
+
+def test_a_held_count_of_the_tasks_bin_closes_it(
+    client: TestClient, logged_in: Callable[..., User], counter_sim: SimDevice, store: Store
+) -> None:
+    logged_in("supervisor")
+    task = client.post("/api/count-tasks", json={"location": "LOC-A-01", "item": "SKU-2"}).json()
+    counter_sim.record("count", "4006381333931", 7, to="LOC-A-01", ref={"count_task": task["id"]})
+    (result,) = counter_sim.push()["results"]
+    assert (result["outcome"], result["code"]) == ("held", "COUNT_VARIANCE")  # 7 of 50
+    assert _task_status(store, task["id"]) == "done"  # the counting was done
