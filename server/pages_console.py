@@ -30,6 +30,7 @@ from sync.dashboard import dashboard
 from sync.devices import create_enrolment_code
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.fleet import list_devices
+from sync.ids import parse_number
 from sync.kinds import CONFLICT_CODES, HOLD_CODES, MANAGER_ROLES
 from sync.resolutions import ACTIONS, ResolutionRequest, resolve
 
@@ -138,7 +139,8 @@ def _form_resolution(number: int, form: dict[str, str], username: str) -> Resolu
     for name in ("counted", "qty", "pack_qty"):
         text = form.get(name, "").strip()
         if text:
-            body[name] = int(text) if text.isdigit() else text
+            whole = parse_number(text)  # else the text, which from_json names as wrong
+            body[name] = text if whole is None else whole
     for name in ("item", "location", "assign_to"):
         if form.get(name, "").strip():
             body[name] = form[name].strip()

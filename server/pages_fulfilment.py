@@ -25,6 +25,7 @@ from server.auth import ANY_ROLE, allow, check_csrf, public
 from server.errors import status_of
 from server.pages import render_page
 from sync.errors import InvalidRequest, ShelfsyncError
+from sync.ids import parse_number
 from sync.orders import get_order
 from sync.packing import close_carton, open_carton, pack_item, packing_state, station_queue
 from sync.shipping import get_shipment, ship_cartons
@@ -89,10 +90,10 @@ async def pack_start_view(request: Request) -> Response:
 
 
 def _whole(value: object, name: str) -> int:
-    try:
-        return int(str(value))
-    except ValueError:
-        raise InvalidRequest(f"{name}: a whole number") from None
+    number = parse_number(str(value).strip())  # not int(): it takes "١", "-3" and 30 digits
+    if number is None:
+        raise InvalidRequest(f"{name}: a whole number")
+    return number
 
 
 def _kg(value: object) -> float:

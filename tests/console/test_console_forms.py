@@ -186,3 +186,17 @@ def test_bulk_accept_with_nothing_ticked_shows_the_inbox_as_it_was(
                             data={**form, "ids": counts[0], "reason": ""})  # fmt: skip
     assert no_reason.status_code == 400 and "reason" in no_reason.text
     assert shown(no_reason.text, "/console/conflicts/bulk-accept")["ids"] == counts[0]  # ticked
+
+
+@pytest.mark.parametrize("typed", ["²", "١", "99999999999999999999999"])
+def test_a_number_no_one_can_mean_is_refused_with_the_form_as_sent(
+    client: TestClient, held: str, typed: str
+) -> None:
+    resolve = f"/console/conflicts/{held}/resolve"
+    form = shown(client.get(f"/console/conflicts/{held}").text, resolve)
+    form.update(action="edit", counted=typed, reason="as typed")
+    refused = client.post(resolve, data=form)
+    assert refused.status_code == 400, refused.text
+    assert "counted: a whole number" in refused.text
+    assert shown(refused.text, resolve)["counted"] == typed
+    assert stock(client, "SKU-1", "A-01") == 100  # nothing posted

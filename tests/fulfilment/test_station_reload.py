@@ -121,3 +121,17 @@ def test_a_number_with_a_slash_gets_a_message_not_a_crash(
     assert told in res.text
     typed = path.split("=", 1)[1]
     assert f'autofocus value="{typed}"' in res.text  # there to correct
+
+
+@pytest.mark.parametrize("typed", ["١", "-3", "1x", "999999999999999999999999999999"])
+def test_a_quantity_that_is_not_a_whole_number_packs_nothing(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice], typed: str
+) -> None:
+    number = picked_order(client, scanner(), "RL-9", ("SKU-1", 2))["number"]
+    page = f"/pack/{number}"
+    assert _post(client, page, action="open").status_code == 303
+    [carton] = [c["number"] for c in client.get(f"/api/orders/{number}/packing").json()["cartons"]]
+    refused = _post(client, page, action="scan", carton=carton, item="SKU-1", qty=typed)
+    assert refused.status_code == 400 and "qty: a whole number" in refused.text
+    packing = client.get(f"/api/orders/{number}/packing").json()
+    assert [line["packed"] for line in packing["lines"]] == [0]
