@@ -10,6 +10,7 @@ Every command takes ``--db PATH`` (default: ``SHELFSYNC_DB`` or
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import sys
 from collections.abc import Callable, Sequence
@@ -38,16 +39,46 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _open(args: argparse.Namespace, *, create: bool = False) -> sqlite3.Connection:
-    """The database, migrated; refuses to invent one unless ``create``."""
+    """The database, migrated; refuses to invent one unless ``create``.
+
+    Without ``create`` the file must already be a shelfsync database: an empty
+    file or another program's SQLite database is refused, not given our
+    tables.  A file SQLite cannot use (not a database, damaged, a folder) or
+    made by another version of shelfsync is a clear error, not a traceback.
+    """
     settings = _settings(args)
-    if not create and not settings.db.exists():
-        raise ShelfsyncError(f"no database at {settings.db} (make one with: shelfsync init)")
-    settings.db.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(
-        settings.db, busy_timeout_ms=settings.busy_timeout_ms, synchronous=settings.synchronous
-    )
-    migrate(conn)
+    path = settings.db
+    if not create and not path.exists():
+        raise ShelfsyncError(f"no database at {path} (make one with: shelfsync init)")
+    if not create and path.is_file() and path.stat().st_size == 0:
+        raise ShelfsyncError(
+            f"{path} is empty: not a shelfsync database (make one with: shelfsync init)"
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        conn = connect(
+            path, busy_timeout_ms=settings.busy_timeout_ms, synchronous=settings.synchronous
+        )
+        if not create and not _is_shelfsync(conn):
+            conn.close()
+            raise ShelfsyncError(f"{path} is not a shelfsync database")
+        migrate(conn)
+    except sqlite3.DatabaseError as exc:
+        raise ShelfsyncError(f"{path} cannot be used as a database: {exc}") from None
+    except RuntimeError as exc:  # migrate: a schema another version made
+        raise ShelfsyncError(f"{path}: {exc}") from None
     return conn
+
+
+def _is_shelfsync(conn: sqlite3.Connection) -> bool:
+    """Whether shelfsync's migrations have run here (``init`` made it)."""
+    try:
+        found = conn.execute(
+            "SELECT 1 FROM _sqlite_migrations WHERE migration_set = 'shelfsync' LIMIT 1"
+        ).fetchone()
+    except sqlite3.OperationalError:  # no such table: nobody's migrations, or another tool's
+        return False
+    return found is not None
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -357,6 +388,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # ``export stock - | head``: the reader has what it wanted
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # no second error when Python flushes stdout
+        return 1
 
 
 if __name__ == "__main__":
