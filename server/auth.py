@@ -3,9 +3,10 @@
 Two kinds of callers:
 
 - **people** log in with a password and carry a signed session cookie
-  (Starlette's ``SessionMiddleware``; the session holds only the user id and
-  a CSRF token, and the user is re-read on every request, so a changed role
-  or a deactivated account takes effect at once);
+  (Starlette's ``SessionMiddleware``; the session holds the user id, a CSRF
+  token and at most one message a page tells once after a successful form
+  (``pages.tell_once``); the user is re-read on every request, so a changed
+  role or a deactivated account takes effect at once);
 - **devices** send ``Authorization: Bearer <token>`` (``sync.devices``).
 
 Every view says who may call it, declaratively, and the rule stays readable

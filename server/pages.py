@@ -29,7 +29,7 @@ from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
-__all__ = ["routes", "render_page"]
+__all__ = ["routes", "render_page", "tell_once", "told"]
 
 
 def render_page(
@@ -43,6 +43,29 @@ def render_page(
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+_NOTICE = "notice"  # the session's key for what a page tells once
+
+
+def tell_once(request: Request, text: str) -> None:
+    """Keep ``text`` for the next GET of this page, after a successful POST.
+
+    In the session, not the URL: a reload then shows the page without the
+    result (which would read as if it had happened twice), a crafted link
+    cannot put words on a staff page, and a link shown once (the customer's
+    tracking link) stays out of the address bar, the history and access logs.
+    """
+    request.session[_NOTICE] = {"path": request.url.path, "text": text}
+
+
+def told(request: Request) -> str | None:
+    """What ``tell_once`` kept for this page; gone after this (also when it was
+    for another page, so that it never turns up there later, stale)."""
+    notice = request.session.pop(_NOTICE, None)
+    if isinstance(notice, dict) and notice.get("path") == request.url.path:
+        return str(notice.get("text"))
+    return None
 
 
 @public

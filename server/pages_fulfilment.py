@@ -23,7 +23,7 @@ from server.api_common import json_response
 from server.api_fulfilment import tracking_url
 from server.auth import ANY_ROLE, allow, check_csrf, public
 from server.errors import status_of
-from server.pages import render_page
+from server.pages import render_page, tell_once, told
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.ids import parse_number
 from sync.orders import get_order
@@ -31,7 +31,7 @@ from sync.packing import close_carton, open_carton, pack_item, packing_state, st
 from sync.shipping import get_shipment, ship_cartons
 from sync.tracking import public_tracking
 
-__all__ = ["routes", "code128_svg", "tell_once", "told"]
+__all__ = ["routes", "code128_svg"]
 
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 
@@ -46,29 +46,6 @@ def code128_svg(text: str, *, scale: int = 2) -> str:
         svg = svg.replace("<svg ", f'<svg viewBox="0 0 {width} {height}" role="img" '
                           f'aria-label="Code 128 barcode {text}" ', 1)  # fmt: skip
     return svg
-
-
-_NOTICE = "notice"  # the session's key for what a page tells once
-
-
-def tell_once(request: Request, text: str) -> None:
-    """Keep ``text`` for the next GET of this page, after a successful POST.
-
-    In the session, not the URL: a reload then shows the page without the
-    result (which would read as if it had happened twice), a crafted link
-    cannot put words on a staff page, and a link shown once (the customer's
-    tracking link) stays out of the address bar, the history and access logs.
-    """
-    request.session[_NOTICE] = {"path": request.url.path, "text": text}
-
-
-def told(request: Request) -> str | None:
-    """What ``tell_once`` kept for this page; gone after this (also when it was
-    for another page, so that it never turns up there later, stale)."""
-    notice = request.session.pop(_NOTICE, None)
-    if isinstance(notice, dict) and notice.get("path") == request.url.path:
-        return str(notice.get("text"))
-    return None
 
 
 @allow(*ANY_ROLE)

@@ -15,8 +15,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
-from server.pages import render_page
-from server.pages_fulfilment import tell_once, told
+from server.pages import render_page, tell_once, told
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.ids import parse_number
 from sync.kinds import RETURN_CONDITIONS, RETURN_DISPOSITIONS
