@@ -212,7 +212,7 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     c = conn.execute("SELECT item_id, location_id FROM conflicts WHERE id = ?", (conflict_id,))
     item_id, location_id = c.fetchone()
     item_id = item_id or m["item_id"]
-    location_id = location_id or m["from_id"] or m["to_id"]
+    location_id = location_id or _real_place(conn, m["from_id"], m["to_id"])
     seq = int(m["server_seq"])
     out["movement_detail"] = movement
     out["basis"] = {
@@ -238,6 +238,20 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     if out["held"] and r["code"] in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
         out["same_name_held"] = _same_name_held(conn, conflict_id, r["code"], movement)
     return out
+
+
+def _real_place(conn: sqlite3.Connection, *ids: int | None) -> int | None:
+    """The first of a movement's places that is a real one: a receipt's ledger
+    and stock to show are the dock's, not the SUPPLIER's it came from."""
+    for location_id in ids:
+        if (
+            location_id is not None
+            and conn.execute(
+                "SELECT 1 FROM locations WHERE id = ? AND kind != 'virtual'", (location_id,)
+            ).fetchone()
+        ):
+            return location_id
+    return None
 
 
 def _same_name_held(

@@ -47,6 +47,9 @@ def test_map_an_unknown_barcode_posts_the_held_movement_itself(
     )
     assert _movement_count(store) == movements_before  # no server copy
     assert stock(client, "SKU-2", "DOCK") == 7
+    # the conflict's page shows the dock's stock, not the SUPPLIER it came from
+    detail = client.get(f"/api/conflicts/{row['id']}").json()
+    assert detail["stock"]["now"] == 7
 
     shown = client.get(f"/api/movements/{received['id']}").json()
     assert (shown["device_id"], shown["seq"], shown["state"]) == (sim.device_id, 1, "applied")
