@@ -18,7 +18,7 @@ import msgspec
 
 from .clock import parse_iso_ms
 from .errors import TOO_DEEP, InvalidRequest, TooLarge, UnsupportedProtocol
-from .kinds import MOVEMENT_KINDS, PROTOCOL_VERSION
+from .kinds import MOVEMENT_KINDS, PROTOCOL_VERSION, RETURN_CONDITIONS
 
 __all__ = [
     "MAX_MOVEMENTS",
@@ -316,6 +316,8 @@ def validate(m: WireMovement) -> Invalid | None:
             parse_iso_ms(m.expiry if "T" in m.expiry else m.expiry + "T00:00:00Z")
         except ValueError:
             return Invalid("INVALID_FIELD", f"expiry: {m.expiry!r} is not a date (YYYY-MM-DD)")
+    if m.kind == "return" and m.condition is not None and m.condition not in RETURN_CONDITIONS:
+        return Invalid("INVALID_FIELD", f"condition: one of {', '.join(RETURN_CONDITIONS)}")
     need_from, need_to = _PLACES[m.kind]
     if need_from == "yes" and not m.from_:
         return Invalid("MISSING_FIELD", f"from: required for {m.kind}")

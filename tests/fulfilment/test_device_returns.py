@@ -50,3 +50,15 @@ def test_a_devices_dispositions_are_kept_with_its_receipts(
     ]
     assert got["status"] == "received"
     assert on_hand(client, "SKU-1", "QUAR-1") == 2
+
+
+def test_a_return_with_a_condition_no_grade_names_is_rejected_and_posts_nothing(
+    client: TestClient, manager: User, scanner: Callable[[], SimDevice]
+) -> None:
+    sim = scanner()
+    before = on_hand(client, "SKU-1", "RET-1")
+    sim.record("return", "SKU-1", 1, to="RET-1", condition="smashed")
+    [result] = sim.push()["results"]
+    assert (result["outcome"], result["code"]) == ("rejected", "INVALID_FIELD")
+    assert result["message"] == "condition: one of new, opened, damaged, defective"
+    assert on_hand(client, "SKU-1", "RET-1") == before
