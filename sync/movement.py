@@ -36,6 +36,7 @@ __all__ = [
 MAX_MOVEMENTS = 500
 MAX_QTY = 1_000_000_000
 MAX_PENDING = 10_000_000  # movements a device reports queued: far beyond any real outbox
+MAX_APP_VERSION = 50  # as device registration allows
 MAX_TEXT = 200
 MAX_NOTE = 2000
 
@@ -221,10 +222,16 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
         epoch=envelope.epoch,
         device_time_ms=device_time_ms,
         movements=movements,
-        app_version=envelope.app_version,
+        # shown on the fleet page; one longer than registration allows is dropped
+        # (the last one kept), never refused: that would stop the device's queue
+        app_version=_short(envelope.app_version, MAX_APP_VERSION),
         pending=envelope.pending,
         oldest_pending_at=_readable_time(envelope.oldest_pending_at),
     )
+
+
+def _short(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else None
 
 
 def _readable_time(text: str | None) -> str | None:

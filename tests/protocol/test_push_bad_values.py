@@ -169,6 +169,20 @@ def test_the_fleet_list_survives_an_unreadable_oldest_pending_at(
     assert (row["pending"], row["oldest_pending_at"]) == (1, None)
 
 
+def test_an_app_version_longer_than_registration_allows_is_dropped_not_refused(
+    client: TestClient, sim: SimDevice, logged_in: Any
+) -> None:
+    first = _record(sim, PICK)
+    assert _push_json(client, sim, {**sim.envelope([first]), "app_version": "1.4.2"}).is_success
+    second = _record(sim, PICK)
+    res = _push_json(client, sim, {**sim.envelope([first, second]), "app_version": "9" * 51})
+    assert res.status_code == 200, res.text
+    assert [r["outcome"] for r in res.json()["results"]] == ["applied", "applied"]
+    logged_in("supervisor")
+    [row] = [d for d in client.get("/api/fleet").json()["devices"] if d["id"] == sim.device_id]
+    assert row["app_version"] == "1.4.2"  # the last one that fits
+
+
 def test_an_event_time_before_the_year_1_is_clamped_and_marked_uncertain(
     client: TestClient, sim: SimDevice
 ) -> None:
