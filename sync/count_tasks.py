@@ -95,6 +95,9 @@ def create_count_task(
             if found is None:
                 raise InvalidRequest(f"item: no item has SKU or barcode {item_code}")
             item_id = found[0].id
+            if lot is not None and found[0].tracking == "none":
+                # its stock has no lots: a count of that lot could never be made
+                raise InvalidRequest(f"lot: {found[0].sku} is not tracked by lot or serial")
         elif lot is not None:
             raise InvalidRequest("lot: give the item too")
         if assigned_to is not None and (

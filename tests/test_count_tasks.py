@@ -95,6 +95,7 @@ def test_a_rejected_count_leaves_the_task_open(
         ({"location": "A-01", "kind": "audit"}, "count or recount"),
         ({"location": "A-01", "blind": "yes"}, "blind"),
         ({"location": "A-01", "lot": "L1"}, "give the item"),
+        ({"location": "A-01", "item": "SKU-1", "lot": "L1"}, "SKU-1 is not tracked by lot"),
         ({"location": "A-01", "assigned_to": "nobody"}, "no active user"),
         ({"location": "A-01", "colour": "red"}, "unknown fields"),
     ],
