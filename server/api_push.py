@@ -61,10 +61,14 @@ async def unsubscribe_view(request: Request) -> Response:
     endpoint = body.get("endpoint")
     if not isinstance(endpoint, str):
         raise InvalidRequest("endpoint: the subscription's endpoint")
-    await request.app.state.store.awrite(delete_subscription, endpoint, request.state.user.username)
+    deleted = await request.app.state.store.awrite(
+        delete_subscription, endpoint, request.state.user.username
+    )
     if request.session.get("push_endpoint") == endpoint:
         del request.session["push_endpoint"]
-    return json_response({"deleted": endpoint})
+    # 200 either way (forgetting twice is no error), but it says whether one of
+    # yours was forgotten: another person's subscription is never touched
+    return json_response({"endpoint": endpoint, "deleted": deleted})
 
 
 async def forget_session_subscription(request: Request) -> None:

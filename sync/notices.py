@@ -81,12 +81,13 @@ def save_subscription(conn: sqlite3.Connection, username: str, body: dict[str, A
 
 def delete_subscription(
     conn: sqlite3.Connection, endpoint: str, username: str | None = None
-) -> None:
-    """Forget a subscription (only ``username``'s, when given)."""
-    conn.execute(
+) -> bool:
+    """Forget a subscription (only ``username``'s, when given); whether one was."""
+    cur = conn.execute(
         "DELETE FROM push_subscriptions WHERE endpoint = ? AND (?2 IS NULL OR username = ?2)",
         (endpoint, username),
     )
+    return cur.rowcount > 0
 
 
 def subscriptions_for(conn: sqlite3.Connection, usernames: tuple[str, ...]) -> list[dict[str, Any]]:

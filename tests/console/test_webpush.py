@@ -216,13 +216,14 @@ def test_each_person_sees_and_deletes_only_their_own_subscriptions(
     client.cookies.clear()
     login("sam")
     assert client.get("/api/push/subscriptions").json()["subscriptions"] == []
-    # someone else's endpoint is not deleted
-    client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
+    # someone else's endpoint is not deleted, and the answer does not say it was
+    theirs = client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
+    assert theirs.status_code == 200 and theirs.json()["deleted"] is False
     client.cookies.clear()
     login("pia")
     assert len(client.get("/api/push/subscriptions").json()["subscriptions"]) == 1
     deleted = client.post("/api/push/subscriptions/delete", json={"endpoint": mine.endpoint})
-    assert deleted.is_success
+    assert deleted.is_success and deleted.json()["deleted"] is True
     assert client.get("/api/push/subscriptions").json()["subscriptions"] == []
 
 
