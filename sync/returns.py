@@ -34,7 +34,9 @@ RESTOCK_KINDS = ("pick", "reserve")
 
 
 def _place(catalog: Catalog, code: object, kinds: tuple[str, ...], name: str) -> LocationRef:
-    loc = catalog.location(code) if isinstance(code, str) else None
+    if not isinstance(code, str) or not code.strip():
+        raise InvalidRequest(f"{name}: required, a {' or '.join(kinds)} location")
+    loc = catalog.location(code)
     if loc is None or loc.kind not in kinds:
         raise InvalidRequest(f"{name}: {code} is not a {' or '.join(kinds)} location")
     return loc
@@ -87,7 +89,9 @@ def receive_return(
             qty, item = line.get("qty"), line.get("item")
             if not isinstance(qty, int) or isinstance(qty, bool) or not 1 <= qty <= 100_000:
                 raise InvalidRequest(f"lines[{n}].qty: a whole number from 1 to 100,000")
-            found = catalog.item(item) if isinstance(item, str) else None
+            if not isinstance(item, str) or not item.strip():
+                raise InvalidRequest(f"lines[{n}].item: required, the SKU or a barcode of the item")
+            found = catalog.item(item)
             if found is None:
                 raise InvalidRequest(f"lines[{n}].item: no item has SKU or barcode {item}")
             sku = found[0].sku

@@ -163,7 +163,14 @@ def test_bad_receipts_are_refused_and_nothing_posts(
             "condition: one of new, opened, damaged, defective",
         ),
         ({"item": "SKU-1", "qty": 1, "condition": "new", "disposition": "sell"}, "disposition"),
-        ({"item": "SKU-1", "qty": 1, "condition": "new", "disposition": "restock"}, "bin"),
+        (
+            {"item": "SKU-1", "qty": 1, "condition": "new", "disposition": "restock"},
+            "lines[1].bin: required, a pick or reserve location",
+        ),
+        (
+            {"item": " ", "qty": 1, "condition": "new", "disposition": "scrap"},
+            "lines[1].item: required, the SKU or a barcode of the item",
+        ),
         (
             {
                 "item": "SKU-1",
