@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
+from .catalog import catalog_for
 from .clock import iso_now, parse_iso_ms
 from .errors import InvalidRequest
 
@@ -142,10 +143,11 @@ def search(conn: sqlite3.Connection, where: AuditFilter) -> list[dict[str, Any]]
     """Audit events matching every filter given, newest first."""
     clauses: list[str] = []
     params: list[object] = []
+    item, location = catalog_for(conn).named(where.item, where.location)
     for condition, value in (
         ("event = ?1", where.event),
-        ("item = ?1", where.item),
-        ("(location = ?1 OR from_code = ?1 OR to_code = ?1)", where.location),
+        ("item = ?1", item),
+        ("(location = ?1 OR from_code = ?1 OR to_code = ?1)", location),
         ("user = ?1", where.user),
         ("(device_id = ?1 OR device = ?1)", where.device),
         ("at >= ?1", where.since),

@@ -418,6 +418,16 @@ class Catalog:
     def virtual(self, code: str) -> LocationRef:
         return self.locations[code]
 
+    def named(self, item: str | None, location: str | None) -> tuple[str | None, str | None]:
+        """A filter's item as its SKU and location as its code, whichever barcode
+        was scanned or typed; a name known to neither stays as given."""
+        found_item = self.item(item) if item else None
+        found_location = self.location(location) if location else None
+        return (
+            found_item[0].sku if found_item else item,
+            found_location.code if found_location else location,
+        )
+
 
 _catalogs: dict[str, Catalog] = {}
 

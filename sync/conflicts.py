@@ -126,13 +126,14 @@ _ORDER = {
 
 def list_conflicts(conn: sqlite3.Connection, where: ConflictFilter) -> list[dict[str, Any]]:
     clauses, params = [], []
+    item, location = catalog_for(conn).named(where.item, where.location)
     if where.state != "all":
         clauses.append("c.state = ?")
         params.append(where.state)
     for column, value in (
         ("c.code", where.code),
-        ("i.sku", where.item),
-        ("loc.code", where.location),
+        ("i.sku", item),
+        ("loc.code", location),
         ("m.user", where.user),
     ):
         if value:

@@ -123,3 +123,20 @@ def test_the_floor_cannot_read_the_audit(
     logged_in(role)
     assert client.get("/api/audit").status_code == 403
     assert client.get("/api/audit.csv").status_code == 403
+
+
+def test_the_audit_and_the_inbox_take_a_barcode_for_the_item_and_the_location(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User
+) -> None:
+    """What a supervisor scans into a filter: the item's EAN, the bin's label."""
+    sim = make_sim("alpha", "counter")
+    sim.record("count", "SKU-1", 10, to="A-01")  # book 100: held
+    sim.push()
+    by_code = _events(client, item="SKU-1", location="A-01", event="movement")
+    assert {e["user"] for e in by_code} == {sim.user, "setup"}  # the count, the putaway
+    assert _events(client, item="5901234123457", location="LOC-A-01", event="movement") == by_code
+    inbox = client.get("/api/conflicts", params={"item": "SKU-1", "location": "A-01"}).json()
+    scanned = client.get(
+        "/api/conflicts", params={"item": "5901234123457", "location": "LOC-A-01"}
+    ).json()
+    assert len(inbox["conflicts"]) == 1 and scanned == inbox
