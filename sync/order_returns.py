@@ -40,13 +40,24 @@ def returnable_lines(conn: sqlite3.Connection, number: str) -> list[dict[str, An
     ]  # fmt: skip
 
 
+# The latest delivered event of a shipment: who or what said so, and the note
+# (the person who marked it by hand: who took it, where).
+_DELIVERED = (
+    "SELECT {} FROM shipment_events e WHERE e.shipment_id = s.id AND e.kind = 'delivered'"
+    " ORDER BY e.id DESC LIMIT 1"
+)
+
+
 def order_shipments(conn: sqlite3.Connection, number: str) -> list[dict[str, Any]]:
     return [
         {"number": r[0], "carrier": r[1], "service": r[2], "tracking_number": r[3],
-         "status": r[4], "shipped_at": r[5], "delivered_at": r[6]}
+         "status": r[4], "shipped_at": r[5], "delivered_at": r[6],
+         "delivered_by": r[7], "delivered_note": r[8]}
         for r in conn.execute(
-            "SELECT number, carrier, service, tracking_number, status, shipped_at, delivered_at"
-            " FROM shipments WHERE order_id = ? ORDER BY id",
+            "SELECT s.number, s.carrier, s.service, s.tracking_number, s.status, s.shipped_at,"
+            f" s.delivered_at, ({_DELIVERED.format('coalesce(e.by_user, e.source)')}),"
+            f" ({_DELIVERED.format('e.detail')})"
+            " FROM shipments s WHERE s.order_id = ? ORDER BY s.id",
             (_order_id(conn, number),),
         )
     ]  # fmt: skip

@@ -151,6 +151,8 @@ def test_a_shipment_is_marked_delivered_by_hand_from_the_order_page(
     assert (events[-1]["kind"], events[-1]["detail"]) == ("delivered", "signed by J. Doe")
     page = client.get(f"/orders/{number}")
     assert "/delivered" not in page.text  # nothing left to mark
+    shown = re.search(r'class="sub delivered">([^<]*)<', page.text)
+    assert shown and shown[1].endswith("signed by J. Doe")  # the note, where staff look
     res = client.post(f"/shipments/{shipment[1]}/delivered", data={"csrf": csrf_of(page.text)})
     assert res.status_code == 409
     assert f"{shipment[1]} is already delivered" in res.text
