@@ -138,6 +138,10 @@ async def _admit(request: Request, rule: Access) -> Response | None:
         return RedirectResponse(login_url(request), status_code=303)
     if not rule.roles:
         raise AuthError("no device token: send Authorization: Bearer <token>")
+    if token is not None and not rule.device:
+        raise AuthError("a device token does not open this: log in as staff")
+    if not rule.device:
+        raise AuthError("log in first")
     raise AuthError("log in first, or send a device token")
 
 

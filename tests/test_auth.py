@@ -359,3 +359,15 @@ def test_a_session_cannot_push(client: TestClient, logged_in: Callable[..., User
     logged_in("admin")
     response = client.post("/api/sync/push", json={"protocol": 1})
     assert response.status_code == 401
+
+
+def test_a_device_token_on_a_staff_route_is_told_it_needs_a_login(
+    client: TestClient, device: Any
+) -> None:
+    """Not "send a device token": it sent one, and this route takes none."""
+    response = client.get("/api/fleet", headers=device.headers)
+    assert response.status_code == 401
+    assert response.json()["message"] == "a device token does not open this: log in as staff"
+    assert client.get("/api/fleet").json()["message"] == "log in first"
+    stock = client.get("/api/stock")  # a route a device token does open
+    assert stock.json()["message"] == "log in first, or send a device token"
