@@ -11,6 +11,7 @@ from starlette.routing import Route
 
 from server.api_common import json_response
 from server.auth import allow
+from server.csv_cells import spreadsheet_safe
 from sync.audit import CSV_COLUMNS, AuditFilter, search
 from sync.dashboard import dashboard
 from sync.kinds import MANAGER_ROLES
@@ -20,21 +21,6 @@ __all__ = ["routes", "audit_csv"]
 MANAGERS = MANAGER_ROLES
 
 
-# What a spreadsheet runs as a formula when a cell starts with it.  The audit
-# trail holds text devices sent (a movement's user, notes, lots, codes), and
-# a file opened in Excel must never run it: such a cell gets a leading
-# apostrophe, which spreadsheets show as text and do not display.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value: object) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
-
-
 def audit_csv(rows: list[dict[str, object]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(
@@ -42,7 +28,7 @@ def audit_csv(rows: list[dict[str, object]]) -> str:
     )
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(row.get(k)) for k in CSV_COLUMNS})
+        writer.writerow({k: spreadsheet_safe(row.get(k)) for k in CSV_COLUMNS})
     return out.getvalue()
 
 

@@ -26,6 +26,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from server.csv_cells import spreadsheet_safe
 from server.csv_reading import MAX_ERRORS, Row, bounded_text, choice, read_rows, whole
 from sync.catalog import add_item, add_location, add_warehouse, is_valid_gtin
 from sync.db import read_transaction, write_transaction
@@ -249,5 +250,5 @@ def export_stock(conn: sqlite3.Connection, path: str | Path) -> int:
     with _output(path) as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow(STOCK_COLUMNS)
-        writer.writerows(tuple(row) for row in rows)
+        writer.writerows(tuple(spreadsheet_safe(v) for v in row) for row in rows)
     return len(rows)

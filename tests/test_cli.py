@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import sqlite3
 import subprocess
 import sys
@@ -153,6 +154,23 @@ def test_export_stock(stocked: Path, tmp_path: Path, capsys: pytest.CaptureFixtu
     capsys.readouterr()
     assert run("export", "stock", "-", "--db", stocked) == 0
     assert capsys.readouterr().out.splitlines() == ["item,location,lot,on_hand", "S-1,A-1,,12"]
+
+
+def test_export_stock_writes_text_no_spreadsheet_runs(
+    stocked: Path, tmp_path: Path, open_db: Any
+) -> None:
+    """A lot is whatever a device sent: in a spreadsheet it must stay text."""
+    items = write(tmp_path / "lots.csv", "sku,name,tracking\nS-L,Glue,lot\n")
+    assert run("import", "items", items, "--db", stocked) == 0
+    lot = '=HYPERLINK("http://example.com","y")'
+    [result] = post_local(open_db(), [{"kind": "receive", "item": "S-L", "lot": lot,
+                                       "to": "DOCK-1", "qty": 3}], user="test")  # fmt: skip
+    assert result["outcome"] == "applied", result
+    out = tmp_path / "stock.csv"
+    assert run("export", "stock", out, "--db", stocked) == 0
+    rows = list(csv.reader(out.read_text().splitlines()))
+    assert ["S-L", "DOCK-1", "'" + lot, "3"] in rows
+    assert ["S-1", "A-1", "", "12"] in rows  # the rest as it was
 
 
 def test_verify(stocked: Path, open_db: Any, capsys: pytest.CaptureFixture[str]) -> None:
