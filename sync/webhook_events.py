@@ -357,12 +357,19 @@ def record_attempt(
 
 
 def deliveries(conn: sqlite3.Connection, endpoint: str) -> list[dict[str, Any]]:
-    """An endpoint's deliveries, newest first, each with its attempts."""
+    """An endpoint's deliveries, newest first, each with its attempts (NotFound
+    for an endpoint never added, as disabling it answers)."""
     number = parse_number(endpoint.removeprefix("WH-"))
+    if (
+        number is None
+        or conn.execute("SELECT 1 FROM webhook_endpoints WHERE id = ?", (number,)).fetchone()
+        is None
+    ):
+        raise NotFound(f"no webhook endpoint {endpoint}")
     rows = conn.execute(
         "SELECT id, event_id, event_type, state, attempts, created_at, done_at"
         " FROM webhook_deliveries WHERE endpoint_id = ? ORDER BY id DESC LIMIT 200",
-        (-1 if number is None else number,),
+        (number,),
     ).fetchall()
     out = []
     for r in rows:
