@@ -19,7 +19,6 @@ Business problems with a movement are never exceptions: they become outcomes
 from __future__ import annotations
 
 __all__ = [
-    "TOO_DEEP",
     "ShelfsyncError",
     "InvalidRequest",
     "AuthError",
