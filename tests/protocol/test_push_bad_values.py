@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from checks import stock
 from devicesim import SimDevice, iso
+from orders.orderdata import order
 from starlette.testclient import TestClient
 
 PICK = {"kind": "pick", "item": "SKU-1", "qty": 1, "from_": "A-01", "to": "TOTE-1"}
@@ -75,9 +76,7 @@ def test_a_reference_that_names_nothing_here_posts_as_naming_nothing(
     _next_push_posts(client, sim, stock(client, sim, "SKU-1", "A-01"))
 
 
-ORDER = {"channel": "shop", "external_ref": "W-1", "customer": "Ada", "lines": [
-    {"item": "SKU-1", "qty": 3}], "ship_to": {"name": "Ada", "line1": "1 Dock Road",
-    "city": "Leeds", "postcode": "LS1 1AA", "country": "GB"}}  # fmt: skip
+ORDER = order("W-1", ("SKU-1", 3))
 
 
 def test_a_pick_task_that_names_nothing_here_is_an_unknown_task(

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pytest
 import zxingcpp
+from orders.orderdata import order
 from photos import encode
 from PIL import Image
 from starlette.testclient import TestClient
@@ -16,14 +17,7 @@ from zxingcpp import BarcodeFormat
 from server.database import Store
 from server.users import User
 
-ORDER = {
-    "channel": "shop",
-    "external_ref": "W-1",
-    "customer": "Ada Lovelace",
-    "ship_to": {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
-                "country": "GB"},
-    "lines": [{"item": "SKU-1", "qty": 3}],
-}  # fmt: skip
+ORDER = order("W-1", ("SKU-1", 3))
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pytest
 import zxingcpp
+from orders.orderdata import order
 from photos import barcodes_dir, encode, open_photo
 from PIL import Image
 from starlette.testclient import TestClient
@@ -25,14 +26,7 @@ from sync.codes import resolve_code
 from sync.local import post_local
 
 LOT_GTIN = "4006381333948"  # SKU-LOT's barcode, added below
-ORDER = {
-    "channel": "shop",
-    "external_ref": "W-1",
-    "customer": "Ada Lovelace",
-    "ship_to": {"name": "Ada", "line1": "1 Dock Road", "city": "Leeds", "postcode": "LS1 1AA",
-                "country": "GB"},
-    "lines": [{"item": "SKU-1", "qty": 3}],
-}  # fmt: skip
+ORDER = order("W-1", ("SKU-1", 3))
 
 
 def label(text: str, fmt: BarcodeFormat, **options: Any) -> Image.Image:
