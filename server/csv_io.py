@@ -31,6 +31,7 @@ from server.csv_reading import MAX_ERRORS, Row, bounded_text, choice, read_rows,
 from sync.catalog import add_item, add_location, add_warehouse, is_valid_gtin
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest
+from sync.ids import parse_number
 from sync.kinds import LOCATION_KINDS, TRACKING_MODES
 
 __all__ = [
@@ -100,6 +101,8 @@ def parse_barcodes(text: str) -> list[tuple[str, int]]:
 
     Each code may end in ``xPACK``, the number of units the barcode stands
     for (a case).  Numeric codes of GTIN length must have a right check digit.
+    Numbers are ASCII digits: "x１２", "x²" or a code of "١"s (which
+    ``str.isdigit`` takes) are refused, not read as 12 or stored.
     """
     found: list[tuple[str, int]] = []
     for part in (p.strip() for p in text.split(";")):
@@ -107,14 +110,25 @@ def parse_barcodes(text: str) -> list[tuple[str, int]]:
             continue
         code, qty = part, 1
         head, sep, pack = part.rpartition("x")
-        if sep and pack.strip().isdigit():
-            code, qty = head.strip(), int(pack)
-        elif sep and head.strip().isdigit():
+        pack = pack.strip()
+        if sep and pack.isnumeric():  # meant as a pack quantity, in whatever digits
+            number = parse_number(pack)
+            if number is None:
+                why = (
+                    "is too large (at most 18 digits)"
+                    if pack.isascii()
+                    else "must be written with digits 0-9"
+                )
+                raise ValueError(f"{part!r}: the pack quantity after 'x' {why}")
+            code, qty = head.strip(), number
+        elif sep and head.strip().isnumeric():
             raise ValueError(f"{part!r}: the pack quantity after 'x' must be a whole number")
         if not code:
             raise ValueError(f"{part!r}: expected CODE or CODExPACK, e.g. 15901234123454x12")
         if qty < 1:
             raise ValueError(f"{part!r}: the pack quantity must be at least 1")
+        if code.isnumeric() and not code.isascii():
+            raise ValueError(f"{code}: a barcode's digits must be 0-9")
         if code.isdigit() and len(code) in (8, 12, 13, 14) and not is_valid_gtin(code):
             raise ValueError(f"{code}: the GTIN check digit is wrong")
         if len(code) > 64:

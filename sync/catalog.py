@@ -69,8 +69,13 @@ class LocationRef:
 
 
 def is_valid_gtin(code: str) -> bool:
-    """GS1 mod-10 check digit of an EAN-8/UPC-A/EAN-13/GTIN-14."""
-    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+    """GS1 mod-10 check digit of an EAN-8/UPC-A/EAN-13/GTIN-14.
+
+    Only ASCII digits make a GTIN: ``str.isdigit`` also takes "²" (which
+    ``int`` refuses) and "１" or "١" (which it reads as 1), none of which a
+    barcode encodes.
+    """
+    if not (code.isascii() and code.isdigit()) or len(code) not in (8, 12, 13, 14):
         return False
     digits = [int(c) for c in code]
     body, check = digits[:-1], digits[-1]

@@ -11,6 +11,9 @@ when a text is GS1 at all and keeps what a warehouse needs:
 - an ITF of 14 digits is an ITF-14 case code, so a GTIN too;
 - a wrong check digit is reported (``gtin_error``) and the GTIN left out:
   never guessed;
+- digits are ASCII ``0``-``9``: "١٢" or "１２" pass ``str.isdigit`` and biip's
+  patterns (``\\d`` is any Unicode digit), but no barcode encodes them, so a
+  text or element value carrying them is not GS1 data;
 - an element string (AI 01/02 GTIN, 10 lot, 17 expiry, 21 serial, 30/37
   count, 310n net weight in kg) is read only from a GS1 symbology (``]C1``,
   ``]d2``, ``]Q3``, ``]e0``…) or, with no identifier, when it carries a GTIN;
@@ -35,6 +38,11 @@ EAN_SYMBOLOGIES = frozenset({"]E0", "]E1", "]E3", "]E4", "]X0"})
 # ITF: 14 digits are an ITF-14 case code (a GTIN); other lengths are not GTINs.
 ITF_SYMBOLOGIES = frozenset({"]I0", "]I1"})
 _GTIN_LENGTHS = (8, 12, 13, 14)
+
+
+def _digits(text: str) -> bool:
+    """ASCII digits only: ``str.isdigit`` alone also takes "²", "١" and "１"."""
+    return text.isascii() and text.isdigit()
 
 
 @dataclass(frozen=True)
@@ -77,8 +85,8 @@ def parse_code(text: str, symbology: str | None = None) -> Gs1Data:
     symbology = symbology or None
     if (
         symbology in EAN_SYMBOLOGIES
-        or (symbology is None and text.isdigit() and len(text) in _GTIN_LENGTHS)
-        or (symbology in ITF_SYMBOLOGIES and text.isdigit() and len(text) == 14)
+        or (symbology is None and _digits(text) and len(text) in _GTIN_LENGTHS)
+        or (symbology in ITF_SYMBOLOGIES and _digits(text) and len(text) == 14)
     ):
         return _gtin_only(text, symbology)
     if symbology in GS1_SYMBOLOGIES:
@@ -94,7 +102,7 @@ def parse_code(text: str, symbology: str | None = None) -> Gs1Data:
 
 
 def _gtin_only(text: str, symbology: str | None) -> Gs1Data:
-    if not (text.isdigit() and len(text) in _GTIN_LENGTHS):
+    if not (_digits(text) and len(text) in _GTIN_LENGTHS):
         return Gs1Data(error=f"{text!r} is not a GTIN: expected 8, 12, 13 or 14 digits")
     result = biip.parse((symbology or "") + text)
     if result.gtin is None or not text.strip("0"):
@@ -120,6 +128,8 @@ def _from_message(message: biip.gs1_messages.GS1Message) -> Gs1Data:
     values: dict[str, Any] = {"elements": {}}
     for element in message.element_strings:
         ai, value = element.ai.ai, element.value
+        if not value.isascii():  # GS1 element strings are ASCII (CSET 82)
+            return Gs1Data(error=f"AI ({ai}): {value!r} has characters GS1 does not allow")
         values["elements"][ai] = value
         if ai in ("01", "02"):
             if element.gtin is not None and element.gtin.value.strip("0"):
