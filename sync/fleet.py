@@ -5,6 +5,12 @@ version with each push; the server keeps their clock offset and the epoch
 they last pulled in.  A device that has not pushed for ``silent_hours`` while
 it still has work pending *stands out*: its movements are not reaching the
 server.
+
+The times come from the database as they were stored: one written before
+push checked them, or by hand, may not read as a time at all, and a
+device's clock may be far off (reset to 1970, or years ahead).  Such a time
+has no age: it is shown as unknown (None), never as a negative or absurd
+age, and never stops the listing.
 """
 
 from __future__ import annotations
@@ -28,8 +34,28 @@ FROM devices d WHERE d.id != ?
 """
 
 
-def _age_s(text: str | None, now: int) -> int | None:
-    return None if not text else max(0, (now - parse_iso_ms(text)) // 1000)
+# A device clock up to a day ahead is believed (the age is 0); further ahead, or
+# before 2000 (a clock reset to 1970 or 1980), the time says nothing about age.
+_AHEAD_MS = 24 * 3600 * 1000
+_EARLIEST_MS = parse_iso_ms("2000-01-01T00:00:00.000Z")
+
+
+def _ms(text: object) -> int | None:
+    """``text`` as milliseconds since 1970, or None if it does not read as a time."""
+    if not isinstance(text, str) or not text:
+        return None
+    try:
+        return parse_iso_ms(text)
+    except ValueError:
+        return None
+
+
+def _age_s(text: object, now: int) -> int | None:
+    """Whole seconds since ``text``; None when it is no time or no plausible one."""
+    at = _ms(text)
+    if at is None or at < _EARLIEST_MS or at > now + _AHEAD_MS:
+        return None
+    return max(0, (now - at) // 1000)
 
 
 def list_devices(
@@ -43,7 +69,7 @@ def list_devices(
             continue
         last_seen = r["last_push_at"] or r["created_at"]
         silent_s = _age_s(last_seen, now) or 0
-        pending = r["pending"] or 0
+        pending, oldest = r["pending"] or 0, r["oldest_pending_at"]
         rows.append(
             {
                 "id": r["id"],
@@ -57,8 +83,8 @@ def list_devices(
                 "last_pull_at": r["last_pull_at"],
                 "silent_seconds": silent_s,
                 "pending": pending,
-                "oldest_pending_at": r["oldest_pending_at"],
-                "oldest_pending_age_seconds": _age_s(r["oldest_pending_at"], now),
+                "oldest_pending_at": oldest if _ms(oldest) is not None else None,
+                "oldest_pending_age_seconds": _age_s(oldest, now),
                 "clock_offset_ms": r["clock_offset_ms"],
                 "app_version": r["app_version"],
                 "epoch": r["epoch"],
