@@ -14,9 +14,10 @@ else (or no answer within ``webhook_timeout_ms``) is tried again after an
 exponentially growing delay with jitter, and given up after
 ``webhook_max_attempts`` tries.  A try that fails in any other way (a bug, a
 URL the client cannot use) is a failed try of its delivery all the same, so
-one bad delivery never stops the others.  Each try is recorded.  A delivery can
-reach a receiver more than once (the server may stop between sending and
-recording); the event id is there to make that harmless.
+one bad delivery never stops the others; its traceback is logged on the
+delivery's first try and a one-line error on the later ones.  Each try is
+recorded.  A delivery can reach a receiver more than once (the server may stop
+between sending and recording); the event id is there to make that harmless.
 """
 
 from __future__ import annotations
@@ -102,10 +103,8 @@ class WebhookSender:
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             error = _describe(exc)
         except Exception as exc:  # not the network's doing (a bug, a URL aiohttp rejects)
-            log.exception(
-                "webhook delivery %s to %s failed", delivery.delivery_id, delivery.url[:200]
-            )
             error = _describe(exc)
+            _log_failure(delivery, error)
         elapsed = int((time.perf_counter() - started) * 1000)
         await self.store.awrite(
             record_attempt, delivery.delivery_id, status_code=status, error=error,
@@ -127,6 +126,22 @@ class WebhookSender:
         ) as response:
             await response.read()
             return response.status
+
+
+def _log_failure(delivery: Due, error: str) -> None:
+    """The traceback on a delivery's first try; a line on each try after it.
+
+    Such an error comes back on every try (it is no network's doing), so a
+    traceback each time would fill the log with the same one.
+    """
+    where = (delivery.delivery_id, delivery.url[:200])
+    if delivery.attempts == 0:
+        log.exception("webhook delivery %s to %s failed", *where)
+    else:
+        log.error(
+            "webhook delivery %s to %s failed again (try %d): %s",
+            *where, delivery.attempts + 1, error,
+        )  # fmt: skip
 
 
 def _describe(exc: Exception) -> str:
