@@ -159,9 +159,16 @@ export function create(ctx) {
     else renderLists();
   }
 
-  // A quantity typed or stepped: what the banner says follows it.
+  // A quantity typed or stepped: what the banner says follows it.  Not before
+  // the bin is scanned: refused as an item scanned there is, so "+" never
+  // skips the bin check.
   async function typed(task, n) {
     if (!draft || draft.task !== task.id) return; // drawn for a line since finished
+    if (draft.step === "bin") {
+      feedback("warn", `Scan bin ${task.location} first`);
+      renderWork(); // the control shows the units there are, not the refused ones
+      return;
+    }
     draft.units = n;
     if (n > 0) draft.step = n >= task.qty - pickedOf(task) ? "tote" : "item";
     else if (draft.step === "tote") draft.step = "item";
