@@ -5,9 +5,17 @@ Any logged-in person may subscribe; what reaches them depends on their role
 The session remembers the endpoint it subscribed, and logging out forgets it
 (``forget_session_subscription``): the next person on a shared handheld does
 not get the last one's notifications.
+
+A browser that rotates its subscription (the service worker's
+``pushsubscriptionchange``) saves the new one with ``old_endpoint``, the one it
+replaces: both in one transaction, so the server never keeps the dead one
+beside it.  Only the person's own old subscription is dropped.
 """
 
 from __future__ import annotations
+
+import sqlite3
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -30,15 +38,30 @@ async def public_key_view(request: Request) -> Response:
     return json_response({"public_key": key})
 
 
+def _save_replacing(
+    conn: sqlite3.Connection, username: str, body: dict[str, Any], old: str | None
+) -> tuple[int, bool]:
+    """Save ``body`` for ``username`` and drop ``old``, their subscription it
+    replaces; the new one's id, and whether an old one was dropped."""
+    subscription_id = save_subscription(conn, username, body)
+    if old is None or old == body["endpoint"]:
+        return subscription_id, False
+    return subscription_id, delete_subscription(conn, old, username)
+
+
 @allow(*ANY_ROLE)
 async def subscribe_view(request: Request) -> Response:
     body = await read_json(request)
-    subscription_id = await request.app.state.store.awrite(
-        save_subscription, request.state.user.username, body
+    old = body.get("old_endpoint")
+    if old is not None and not isinstance(old, str):
+        raise InvalidRequest("old_endpoint: the endpoint of the subscription this one replaces")
+    username = request.state.user.username
+    subscription_id, replaced = await request.app.state.store.atransact(
+        _save_replacing, username, body, old
     )
     request.session["push_endpoint"] = body["endpoint"]
     return json_response(
-        {"id": subscription_id, "username": request.state.user.username}, status_code=201
+        {"id": subscription_id, "username": username, "replaced": replaced}, status_code=201
     )
 
 

@@ -12,10 +12,13 @@
 // - Background Sync: an open page of the app syncs; with none open, the worker
 //   runs the page's own sync (sync.js, with db.js: the same outbox, the same
 //   protocol code, the same Web Lock, so the two never push at the same time).
+// - web push: show what arrives; a rotated subscription is given to the
+//   server in place of the old one (pushsubscriptionchange).
 //
 // A module worker (registered with type "module"), so that it can import the
 // app's modules.
 
+import { renew as renewPush } from "/static/js/push.js";
 import { events as syncEvents, flushInWorker } from "/static/js/sync.js";
 
 const VERSION = "__VERSION__";
@@ -176,6 +179,14 @@ self.addEventListener("push", (event) => {
     data = { title: "shelfsync", body: event.data.text() };
   }
   event.waitUntil(showPush(data && typeof data === "object" ? data : {}));
+});
+
+// The browser rotated the push subscription (it expired, or the push service
+// renewed it): without this the server keeps pushing to the dead endpoint and
+// this browser hears nothing more.  Subscribe again with the same server key
+// and give the server the new endpoint in place of the old one (push.js).
+self.addEventListener("pushsubscriptionchange", (event) => {
+  event.waitUntil(renewPush(self.registration.pushManager, event.oldSubscription, event.newSubscription));
 });
 
 // A tap on the notification: the page it names, in a window already showing

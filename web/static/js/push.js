@@ -7,7 +7,9 @@
 // not keep for this person (another person used this browser before) is
 // dropped from the browser, so their notifications stop showing here.
 // Used by the floor app and the console (any page with the #push-toggle and
-// #push-state elements); the service worker shows what arrives (sw.js).
+// #push-state elements); the service worker shows what arrives (sw.js), and
+// when the browser rotates the subscription it gives the server the new one
+// (renew, below).
 
 import * as api from "./api.js";
 
@@ -177,6 +179,29 @@ export function disable() {
     await subscription.unsubscribe();
     if (problem) throw new Error(`the server was not told (${explain(problem)}); it forgets this browser at its next push`);
   });
+}
+
+// The browser replaced this browser's subscription (the service worker's
+// pushsubscriptionchange, with no page open perhaps): subscribe again with the
+// server's VAPID key unless the browser already did (newSubscription), and
+// give the server the new one in place of the old (old_endpoint), with the
+// session cookie as the page does.  Rejects when the server was not told
+// (offline, logged out): the page's next look finds this browser off.
+export async function renew(pushManager, oldSubscription, newSubscription) {
+  let subscription = newSubscription || null;
+  if (!subscription) {
+    const { public_key: key } = await api.vapidPublicKey();
+    subscription = await within(
+      pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) }),
+      SUBSCRIBE_MS,
+      "its push service did not answer",
+    );
+  }
+  const old = oldSubscription && oldSubscription.endpoint;
+  const body = subscription.toJSON();
+  if (old && old !== body.endpoint) body.old_endpoint = old;
+  await api.savePushSubscription(body);
+  return subscription;
 }
 
 function label() {
