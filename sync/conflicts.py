@@ -12,7 +12,8 @@ What needs attention first:
 
 ``list_conflicts`` answers rows for the inbox; ``conflict_detail`` the
 movement, its basis, the ledger of its item and location around it, and the
-stock before and after it.
+stock before and after it (around the posting that wrote its entries: a
+held movement posts when a supervisor accepts, edits or maps it).
 """
 
 from __future__ import annotations
@@ -226,7 +227,7 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     out["ledger"], out["stock"] = [], None
     if item_id is not None and location_id is not None:
         key = (int(item_id), int(location_id), m["lot"])
-        entries, out["stock"] = around(conn, key, seq, count=count)
+        entries, out["stock"] = around(conn, key, _posted_at(conn, seq, r["kind"]), count=count)
         out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
             out["if_accepted"] = _if_accepted(conn, r["movement_id"], key, out["stock"]["now"])
@@ -239,6 +240,19 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     if out["held"] and r["code"] in ("UNKNOWN_ITEM", "UNKNOWN_LOCATION"):
         out["same_name_held"] = _same_name_held(conn, conflict_id, r["code"], movement)
     return out
+
+
+def _posted_at(conn: sqlite3.Connection, seq: int, kind: str) -> int:
+    """The server_seq of the posting that wrote the movement's own entries: its own
+    when it posted as it came; a later one when it was held and a supervisor's
+    accept, edit or map posted it.  Stock before and after are read around that
+    posting (around its arrival a held movement had changed nothing).  Its own
+    entries are those placed at it under its kind; re-adjustments placed at it
+    (``readjust``) and its void (``void``) are later postings of their own."""
+    row = conn.execute(
+        "SELECT min(server_seq) FROM ledger WHERE movement_seq = ? AND entry = ?", (seq, kind)
+    ).fetchone()
+    return seq if row[0] is None else int(row[0])
 
 
 def _real_place(conn: sqlite3.Connection, *ids: int | None) -> int | None:
