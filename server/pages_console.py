@@ -32,6 +32,7 @@ from sync.errors import InvalidRequest, ShelfsyncError
 from sync.fleet import list_devices
 from sync.ids import parse_number
 from sync.kinds import CONFLICT_CODES, HOLD_CODES, MANAGER_ROLES
+from sync.resolution_fields import FIELDS, NOTES, offered, target_of, unused_fields
 from sync.resolutions import ACTIONS, ResolutionRequest, resolve
 
 __all__ = ["routes"]
@@ -96,9 +97,14 @@ async def _detail(
     """The conflict and its resolution form: blank, or after a refusal with every
     field as sent, so that what the form shows is what the next Resolve posts."""
     detail = await request.app.state.store.aread(conflict_detail, number)
+    target = target_of(detail["movement_state"], detail["code"])
     context = {
         "c": detail,
         "actions": ACTIONS,
+        # the fields a resolution of this conflict can use (a refused form also
+        # shows any other it was sent with, so that it can be emptied)
+        "fields": offered(target),
+        "fields_note": NOTES.get(target or ""),
         "form": sent or {},
         "error": error,
         "resolution_id": str(uuid.uuid4()),
@@ -112,29 +118,19 @@ async def conflict_page(request: Request) -> Response:
     return await _detail(request, parse_conflict_id(request.path_params["conflict_id"]))
 
 
-# The form has a field for every action.  One filled in for an action that does
-# not use it is refused, not dropped: dropped, what posts would not be what the
-# form showed (a count accepted at 300 with 290 in "counted").
-_USED_BY = {
-    "counted": ("edit",),
-    "qty": ("edit", "reallocate"),
-    "item": ("map",),
-    "pack_qty": ("map",),
-    "location": ("edit", "map", "reallocate"),
-    "assign_to": ("recount",),
-    "show_book": ("recount",),
-}
+# The form's field for each resolution field (the rest are named alike).
+_FORM_NAMES = {"blind": "show_book"}
 
 
 def _form_resolution(number: int, form: dict[str, str], username: str) -> ResolutionRequest:
+    """The request the form asks for.  A field filled in that the action does not
+    use is refused, not dropped (``sync.resolution_fields``), by the form's name
+    for it; one the action uses, but not for this conflict, by ``resolve``."""
     action = form.get("action", "")
-    unused = [
-        f"{name}: only for {' or '.join(used_by)}; empty it to {action}"
-        for name, used_by in _USED_BY.items()
-        if action in ACTIONS and action not in used_by and form.get(name, "").strip()
-    ]
+    filled = [f for f in FIELDS if form.get(_FORM_NAMES.get(f, f), "").strip()]
+    unused = unused_fields(action, filled, names=_FORM_NAMES)
     if unused:
-        raise InvalidRequest("; ".join(unused), unused)
+        raise InvalidRequest("; ".join(unused.values()), list(unused.values()))
     body: dict[str, Any] = {k: form[k] for k in ("action", "reason", "id") if form.get(k)}
     for name in ("counted", "qty", "pack_qty"):
         text = form.get(name, "").strip()

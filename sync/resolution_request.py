@@ -9,6 +9,7 @@ from typing import Any
 
 from .errors import InvalidRequest
 from .movement import MAX_QTY
+from .resolution_fields import FIELDS, unused_fields
 
 __all__ = ["ACTIONS", "ResolutionRequest"]
 
@@ -38,6 +39,10 @@ class ResolutionRequest:
         action = body.get("action")
         if action not in ACTIONS:
             errors.append(f"action: one of {', '.join(ACTIONS)}")
+        # A field the action never uses is refused as such (not read: its value
+        # is not the problem); one it uses, but not for this conflict, by resolve.
+        skip = unused_fields(str(action), [f for f in FIELDS if body.get(f) is not None])
+        errors += skip.values()
         reason = body.get("reason")
         if not isinstance(reason, str) or not reason.strip():
             errors.append("reason: say why (it is kept with the resolution)")
@@ -48,7 +53,7 @@ class ResolutionRequest:
             errors.append("id: 8 to 80 letters, digits or . _ : - (e.g. a UUID)")
         numbers: dict[str, int | None] = {}
         for name, least in (("counted", 0), ("qty", 1), ("pack_qty", 1)):
-            value = body.get(name)
+            value = None if name in skip else body.get(name)
             problem = None if value is None else _quantity_problem(name, value, least)
             if problem is not None:
                 errors.append(problem)
@@ -56,12 +61,12 @@ class ResolutionRequest:
             numbers[name] = value
         texts: dict[str, str | None] = {}
         for name in ("item", "location", "assign_to"):
-            value = body.get(name)
+            value = None if name in skip else body.get(name)
             if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 100):
                 errors.append(f"{name}: a code of at most 100 characters")
                 value = None
             texts[name] = value.strip() if isinstance(value, str) else None
-        blind = body.get("blind", True)
+        blind = True if "blind" in skip else body.get("blind", True)
         if not isinstance(blind, bool):
             errors.append("blind: true or false")
             blind = True
@@ -81,6 +86,14 @@ class ResolutionRequest:
             assign_to=texts["assign_to"],
             blind=blind,
         )
+
+    def given(self) -> list[str]:
+        """The fields this request sets (to other than their defaults)."""
+        return [
+            name
+            for name in FIELDS
+            if getattr(self, name) != {"pack_qty": 1, "blind": True}.get(name)
+        ]
 
 
 def _quantity_problem(name: str, value: object, least: int) -> str | None:

@@ -15,6 +15,7 @@ Actions, and what each does to the movement:
                         naming the held one); the held count is superseded
     edit                a held count posts with another quantity (edited); a
                         posted movement is voided and a corrected copy posts
+                        (which fields each may change: ``resolution_fields``)
     void                compensating entries for everything it posted (voided);
                         a held movement never posts (voided)
     recount             a count task for the place (a held movement: superseded);
@@ -45,6 +46,7 @@ from .errors import Conflict, InvalidRequest, NotFound
 from .meta import current_server_seq, next_server_seq
 from .overpick import reallocate_overpick
 from .recount_outcome import recount_outcome
+from .resolution_fields import COUNT_HOLDS, target_of, unused_fields
 from .resolution_postings import (
     post_copy,
     post_count_now,
@@ -57,8 +59,6 @@ from .resolution_steps import held_for_name, map_name, request_recount, sku_of
 from .rules import Rules
 
 __all__ = ["ACTIONS", "ResolutionRequest", "resolve", "resolve_within", "stored_resolution"]
-
-_COUNT_HOLDS = ("COUNT_VARIANCE", "COUNT_AMBIGUOUS", "COUNT_DISAGREEMENT")
 
 
 def stored_resolution(conn: sqlite3.Connection, resolution_id: str) -> dict[str, Any] | None:
@@ -122,6 +122,11 @@ def resolve_within(
     movement = conn.execute(
         "SELECT * FROM movements WHERE server_seq = ?", (conflict["movement_seq"],)
     ).fetchone()
+    unused = unused_fields(
+        request.action, request.given(), target_of(movement["state"], conflict["code"])
+    )
+    if unused:  # refused, not dropped: what posts is what was asked for
+        raise InvalidRequest("; ".join(unused.values()), list(unused.values()))
     before = current_server_seq(conn)
     state, detail, whole_movement = _act(conn, request, conflict, movement, rules)
     _record(conn, request, request.conflict_id, movement, state, detail, whole_movement, before)
@@ -255,7 +260,7 @@ def _act(
     """Do what the action says; (the movement's new state, detail, closes all its conflicts)."""
     held = movement["state"] == "held"
     code = conflict["code"]
-    is_count_hold = held and code in _COUNT_HOLDS
+    is_count_hold = held and code in COUNT_HOLDS
     why = f"{req.action} of c-{req.conflict_id} by {req.by_user}: {req.reason}"
     posted: list[str] = []
     detail: dict[str, Any] = {"posted": posted}

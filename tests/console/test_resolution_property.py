@@ -105,15 +105,15 @@ def test_resolutions_keep_the_ledger_whole(
                 if not rows:
                     break
                 row = rows[n % len(rows)]
-                body = {
-                    "action": action,
-                    "reason": "property",
-                    "id": f"decision-{n:04d}",
-                    "counted": qty,
-                    "qty": None if action == "reallocate" else qty,  # all the extra units
-                    "item": "SKU-2",
-                    "location": "A-02",
-                }
+                # the fields each action uses for this conflict (any other is refused)
+                fields = {
+                    "edit": {"counted": qty} if row["held"] else {"qty": qty, "location": "A-02"},
+                    "map": {"item": "SKU-2"} if row["code"] == "UNKNOWN_ITEM"
+                    else {"location": "A-02"},
+                    "reallocate": {"location": "A-02"},  # all the extra units
+                }.get(action, {})  # fmt: skip
+                body = {"action": action, "reason": "property", "id": f"decision-{n:04d}",
+                        **fields}  # fmt: skip
                 for _ in range(2 if twice else 1):
                     res = client.post(f"/api/conflicts/{row['id']}/resolve", json=body)
                     assert res.status_code in (200, 201, 400), res.text
