@@ -5,7 +5,9 @@ pick tasks (``task_kind`` says ``count`` or ``recount``).  A task is done when
 a count movement naming it in ``ref.count_task`` counts its bin (and its item
 and lot, when it names them) and is recorded and not rejected (posted, or held
 for a supervisor: the counter has done the counting either way); the change
-reaches the devices on their next pull.
+reaches the devices on their next pull.  A count naming an open task but
+counting another bin is a count of the bin it names; the task stays open and
+the merge flags the count, saying which bin the task asks for.
 """
 
 from __future__ import annotations
@@ -123,7 +125,7 @@ def complete_count_task(
     seq: int | None = None,
     *,
     counted: tuple[int | None, int | None, str],
-) -> None:
+) -> str | None:
     """Mark a task done by the count movement ``movement_seq`` (inside the push's
     write transaction; the task takes ``seq``, by default the movement's
     ``server_seq``).
@@ -132,7 +134,9 @@ def complete_count_task(
     when they did not resolve.  Only a count of the task's bin (and of its
     item and lot, when the task names them) does the task: the reference
     alone is a device's claim, and a count of another place must not close
-    someone else's task.  Such a count is a count like any other.
+    someone else's task.  Such a count is a count like any other; when it
+    counted another bin than the open task's, the answer is a message for a
+    supervisor naming both bins (else None).
 
     A recount a resolution asked for names the movement it was about: that
     movement's ``status_seq`` moves too, so the device that sent it pulls
@@ -141,7 +145,7 @@ def complete_count_task(
     task_id = parse_count_task(ref)
     bin_id, item_id, lot = counted
     if task_id is None or bin_id is None:
-        return
+        return None
     seq = movement_seq if seq is None else seq
     done = conn.execute(
         "UPDATE count_tasks SET status = 'done', done_at = ?, done_movement_seq = ?,"
@@ -150,5 +154,24 @@ def complete_count_task(
         " RETURNING movement_seq",
         (iso_now(), movement_seq, seq, task_id, bin_id, item_id, lot),
     ).fetchone()
-    if done is not None and done[0] is not None:
+    if done is None:
+        return _other_bin(conn, task_id, bin_id)
+    if done[0] is not None:
         conn.execute("UPDATE movements SET status_seq = ? WHERE server_seq = ?", (seq, done[0]))
+    return None
+
+
+def _other_bin(conn: sqlite3.Connection, task_id: int, bin_id: int) -> str | None:
+    """What a supervisor must hear when a count naming the open task ``task_id``
+    counted the bin ``bin_id``, another than the task's: None when it is the
+    task's bin (another item or lot there), or the task is not open."""
+    row = conn.execute(
+        "SELECT l.code, (SELECT code FROM locations WHERE id = :bin) FROM count_tasks t"
+        " JOIN locations l ON l.id = t.location_id"
+        " WHERE t.id = :task AND t.status = 'open' AND t.location_id != :bin",
+        {"task": task_id, "bin": bin_id},
+    ).fetchone()
+    if row is None:
+        return None
+    task_bin, counted_bin = row
+    return f"CT-{task_id} asks for a count of {task_bin}, not {counted_bin}: the task stays open"

@@ -179,27 +179,39 @@ class Merger:
                 self._delta(m, pos, item, lot, units, places, result)
         except _Stop as stop:
             result.outcome, result.code, result.message = stop.outcome, stop.code, stop.message
-            if stop.outcome == "held":
-                self._conflict(result, stop.code, stop.message, item_id, ends[1] or ends[0])
+        other_bin = self._count_task(m, pos, item_id, lot, result)
+        if other_bin is not None and result.message is not None:
+            result.message = f"{result.message}; {other_bin}"  # the device hears both
+        if result.outcome == "held":  # one conflict: its resolution decides the count
+            assert result.code is not None and result.message is not None
+            self._conflict(result, result.code, result.message, item_id, ends[1] or ends[0])
+        elif other_bin is not None:
+            # no code of the protocol says it; COUNT_AMBIGUOUS comes nearest: which
+            # bin the counter counted, or meant to count, a supervisor decides
+            self._conflict(result, "COUNT_AMBIGUOUS", other_bin, item_id, ends[1])
         if m is not None and m.kind == "count" and item_id is not None and ends[1] is not None:
             self._zero_short(m, item_id, ends[1], lot, result)
         if result.outcome == "applied" and result.conflicts:
             result.outcome = "flagged"
-        counted_task = m.ref.count_task if m is not None and m.ref else None
-        if (
-            counted_task
-            and m is not None
-            and m.kind == "count"
-            and result.outcome != "rejected"
-            and (self.refs is None or self.refs.has_open_count_task(counted_task))
-        ):
-            # the bin as named, found even when the item was not (held UNKNOWN_ITEM)
-            place = self.catalog.location(m.to or m.from_ or "")
-            counted = (place.id if place is not None else None, item_id, lot)
-            complete_count_task(
-                self.conn, counted_task, pos.server_seq, self._posted(pos), counted=counted
-            )
         return result, (item_id, lot, ends[0], ends[1], units)
+
+    def _count_task(
+        self, m: WireMovement | None, pos: Position, item_id: int | None, lot: str, result: Result
+    ) -> str | None:
+        """A count naming an open count task does it when it counted the task's
+        place; when it counted another bin, what a supervisor must hear (the
+        count is a count of the bin it names, the task stays open)."""
+        task = m.ref.count_task if m is not None and m.kind == "count" and m.ref else None
+        if m is None or not task or result.outcome == "rejected":
+            return None
+        if self.refs is not None and not self.refs.has_open_count_task(task):
+            return None
+        # the bin as named, found even when the item was not (held UNKNOWN_ITEM)
+        place = self.catalog.location(m.to or m.from_ or "")
+        counted = (place.id if place is not None else None, item_id, lot)
+        return complete_count_task(
+            self.conn, task, pos.server_seq, self._posted(pos), counted=counted
+        )
 
     def _posted(self, pos: Position) -> int:
         """The server_seq a movement's effects are posted at (its own, or a repost's)."""
