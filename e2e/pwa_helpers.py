@@ -11,7 +11,7 @@ import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from playwright.sync_api import APIRequestContext, BrowserContext, Page, expect
 
@@ -21,6 +21,8 @@ __all__ = [
     "supervisor",
     "stocked_items",
     "make_pick_list",
+    "OneLineList",
+    "one_line_list",
     "open_app",
     "scan",
     "wait_synced",
@@ -108,6 +110,29 @@ def make_pick_list(
     assigned = api.post(f"{url}/api/pick-lists/{number}/assign", data={"username": "picker"})
     assert assigned.ok, assigned.text()
     return dict(assigned.json())
+
+
+class OneLineList(NamedTuple):
+    """A pick list of one line given to the picker, and the supervisor's browser
+    that made it (``sup.close()`` when done with it)."""
+
+    sup: BrowserContext
+    api: APIRequestContext
+    item: dict[str, Any]
+    pick_list: dict[str, Any]
+    task: dict[str, Any]
+
+
+def one_line_list(
+    signed_in: Callable[..., BrowserContext], url: str, db: Path, skip: int, qty: int
+) -> OneLineList:
+    """One stocked item (the ``skip``-th, see ``stocked_items``), ``qty`` of it on
+    a pick list of its own for the picker."""
+    (item,) = stocked_items(db, 1, skip=skip)
+    sup, api = supervisor(signed_in)
+    pick_list = make_pick_list(api, url, [item], qty=qty)
+    (task,) = pick_list["tasks"]
+    return OneLineList(sup, api, item, pick_list, task)
 
 
 def open_app(page: Page, url: str, screen: str = "pick") -> None:

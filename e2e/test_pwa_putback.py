@@ -1,49 +1,43 @@
 """Put-backs on the floor app: a picked order is cancelled, the picker's device
 gets the put-back task, and putting the units back (offline) posts once, from
-the tote into the bin they came from."""
+the tote into the bin they came from.  The "Taken" control does not skip the
+scan of where the units wait: before it, "+" or a typed quantity is refused as
+an item scanned there is."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import APIRequestContext, Page, expect
 from pwa_helpers import (
-    PHONE,
+    app_page,
     fits,
     location_barcode,
-    make_pick_list,
     on_hand,
-    open_app,
+    one_line_list,
     scan,
     sent_log,
     shot,
-    stocked_items,
-    supervisor,
     sync_now,
     until_true,
     wait_synced,
 )
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from conftest import LiveServer
 
 TASKS = "window.shelfsync.db.all('tasks')"
 
 
-def test_a_cancelled_orders_units_are_put_back_offline(
-    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
-) -> None:
-    url, db = live_server.url, live_server.db
-    (item,) = stocked_items(db, 1, skip=60)
-    _, api = supervisor(signed_in)
-    pick_list = make_pick_list(api, url, [item], qty=3)
-    (task,) = pick_list["tasks"]
-    in_bin = on_hand(api, url, item["sku"], task["location"])
-
-    context = signed_in("picker", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, f"pick/{pick_list['number']}")
+def _put_back_waiting(
+    page: Page, api: APIRequestContext, url: str, db: Path, item: dict[str, Any],
+    task: dict[str, Any],
+) -> dict[str, Any]:  # fmt: skip
+    """On the pick screen of ``task``'s list (3 units): pick them all into the
+    tote, cancel the order, and open the put-back task it gets; returns it."""
     expect(page.locator(".task")).to_have_attribute("data-task", task["id"])
     scan(page, location_barcode(db, task["location"]))
     for _ in range(3):
@@ -59,7 +53,8 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     assert cancelled.ok, cancelled.text()
     sync_now(page)
     wait_synced(page)
-    (putback,) = [t for t in page.evaluate(TASKS) if t["kind"] == "putback"]
+    (putback,) = [t for t in page.evaluate(TASKS)
+                  if t["kind"] == "putback" and t["order_line"] == task["order_line"]]  # fmt: skip
     assert (putback["location"], putback["to"], putback["qty"]) == (
         task["tote"], task["location"], 3)  # fmt: skip
     page.goto(f"{url}/app#pick")
@@ -67,6 +62,17 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     expect(page.locator("#putbacks")).to_contain_text("Put back · 1")
     page.locator("#putbacks").click()
     expect(page.locator(".task")).to_have_attribute("data-task", putback["id"])
+    return putback
+
+
+def test_a_cancelled_orders_units_are_put_back_offline(
+    signed_in: Any, live_server: LiveServer, request: pytest.FixtureRequest
+) -> None:
+    url, db = live_server.url, live_server.db
+    _, api, item, pick_list, task = one_line_list(signed_in, url, db, skip=60, qty=3)
+    in_bin = on_hand(api, url, item["sku"], task["location"])
+    context, page = app_page(signed_in, url, f"pick/{pick_list['number']}")
+    putback = _put_back_waiting(page, api, url, db, item, task)
     fits(page, request.config.rootpath, "phone-360-putback")
 
     context.set_offline(True)
@@ -108,3 +114,69 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     until_true(page, f"(id) => {TASKS}.then((all) => all.some((t) => t.id === id"
                      " && t.status === 'done'))", putback["id"])  # fmt: skip
     context.close()
+
+
+def test_taken_before_the_place_is_scanned_is_refused_as_an_item_scan_is(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    url, db = live_server.url, live_server.db
+    sup, api, item, pick_list, task = one_line_list(signed_in, url, db, skip=114, qty=3)
+    in_bin = on_hand(api, url, item["sku"], task["location"])
+    context, page = app_page(signed_in, url, f"pick/{pick_list['number']}")
+    putback = _put_back_waiting(page, api, url, db, item, task)
+    card, flash = page.locator(".task"), page.locator("#flash")
+    taken, plus = card.locator(".qty-input"), page.get_by_role("button", name="Taken plus one")
+    refusal = f"Scan {task['tote']} first"
+    expect(page.locator("#prompt")).to_have_text(f"Scan {task['tote']}")
+
+    # before the tote is scanned: "+" is refused as an item scan is, nothing is taken
+    scan(page, item["ean"])
+    expect(flash).to_have_text(refusal)
+    for _ in range(3):
+        plus.click()
+    expect(flash).to_have_text(refusal)
+    expect(flash).to_have_attribute("data-kind", "warn")
+    expect(card).to_have_attribute("data-step", "from")
+    expect(page.locator("#prompt")).to_have_text(f"Scan {task['tote']}")
+    expect(taken).to_have_value("0")
+    # typing the quantity is the same path
+    taken.fill("3")
+    taken.press("Tab")
+    expect(flash).to_have_text(refusal)
+    expect(taken).to_have_value("0")
+    expect(card).to_have_attribute("data-step", "from")
+
+    # the bin now is where the tote is expected: a wrong place, nothing stored
+    scan(page, location_barcode(db, task["location"]))
+    expect(flash).to_have_text(f"Wrong place: {task['location']}. The units wait in {task['tote']}")
+    expect(flash).to_have_attribute("data-kind", "bad")
+    page.reload()  # the refused taps left nothing in the draft either
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    expect(card).to_have_attribute("data-step", "from")
+    expect(taken).to_have_value("0")
+    log = sent_log(page)
+    assert [e for e in log["sent"] + log["outbox"] if e["movement"]["kind"] == "putaway"] == []
+    assert on_hand(api, url, item["sku"], task["tote"]) == 3
+
+    # the tote scanned: now the same "+" takes, and the bin stores the put-back
+    scan(page, location_barcode(db, task["tote"]))
+    expect(flash).to_have_text(f"{task['tote']}: scan the item")
+    expect(card).to_have_attribute("data-step", "item")
+    for n in ("1", "2"):
+        plus.click()
+        expect(taken).to_have_value(n)
+    plus.click()
+    expect(page.locator("#prompt")).to_have_text(f"Scan bin {task['location']}")
+    scan(page, location_barcode(db, task["location"]))
+    expect(flash).to_have_text(f"Put back 3 × {item['sku']} in {task['location']}")
+    expect(page.locator("#putback-done")).to_be_visible()
+    sync_now(page)
+    wait_synced(page)
+    (stored,) = [e for e in sent_log(page)["sent"] if e["movement"]["kind"] == "putaway"]
+    moved = stored["movement"]
+    assert (stored["outcome"], moved["from"], moved["to"], moved["qty"], moved["ref"]["task"]) == (
+        "applied", task["tote"], task["location"], 3, putback["id"])  # fmt: skip
+    assert on_hand(api, url, item["sku"], task["tote"]) == 0
+    assert on_hand(api, url, item["sku"], task["location"]) == in_bin
+    context.close()
+    sup.close()

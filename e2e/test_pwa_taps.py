@@ -16,7 +16,7 @@ from playwright.sync_api import Page, expect
 from pwa_helpers import (
     app_page,
     location_barcode,
-    make_pick_list,
+    one_line_list,
     pending,
     scan,
     sent_log,
@@ -40,10 +40,7 @@ def test_a_tote_scanned_before_the_rest_keeps_the_line_open_for_the_rest(
     signed_in: Any, live_server: LiveServer
 ) -> None:
     url, db = live_server.url, live_server.db
-    (item,) = stocked_items(db, 1, skip=100)
-    sup, api = supervisor(signed_in)
-    pick_list = make_pick_list(api, url, [item], qty=3)
-    (task,) = pick_list["tasks"]
+    sup, api, item, pick_list, task = one_line_list(signed_in, url, db, skip=100, qty=3)
     context, page = app_page(signed_in, url, f"pick/{pick_list['number']}")
     tote = location_barcode(db, task["tote"])
 
@@ -79,10 +76,8 @@ def test_a_double_tap_on_confirm_or_submit_stores_one_movement(
     signed_in: Any, live_server: LiveServer
 ) -> None:
     url, db = live_server.url, live_server.db
-    first, second = stocked_items(db, 2, skip=101)
-    sup, api = supervisor(signed_in)
-    pick_list = make_pick_list(api, url, [first], qty=2)
-    (task,) = pick_list["tasks"]
+    sup, _, first, pick_list, task = one_line_list(signed_in, url, db, skip=101, qty=2)
+    (second,) = stocked_items(db, 1, skip=102)
     context, page = app_page(signed_in, url, f"pick/{pick_list['number']}")
     context.set_offline(True)  # what is stored, not what is sent, is the question
 

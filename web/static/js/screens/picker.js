@@ -6,7 +6,9 @@
 // open for the rest, as it does on the server; a tote scan with nothing
 // picked is refused.  "Short" stores what was picked with a reason and ends
 // the line; with nothing more picked (the bin is empty) it stores a count of
-// 0 at the bin naming the task, which the server takes as a short pick.  An
+// 0 at the bin naming the task, which the server takes as a short pick.
+// Before the bin is scanned, "Short", "+", a typed quantity and an item scan
+// are refused (a bin label that will not scan: type its code).  An
 // unknown code is stored and sent as scanned (a pick of 1 from the task's bin,
 // held UNKNOWN_ITEM for a supervisor) but does not count here.  A list
 // assigned to someone else is dropped, saying to whom.  Put-backs (units of
@@ -213,8 +215,14 @@ export function create(ctx) {
     renderWork();
   }
 
+  // At "Scan bin" nobody has looked in the bin yet: refused as "+" is, saying
+  // how to get past a label that will not scan.
   async function short(task) {
     if (!draft || draft.task !== task.id) return;
+    if (draft.step === "bin") {
+      feedback("warn", `Scan bin ${task.location} first (or type ${task.location}), then Short…`);
+      return;
+    }
     const reason = await choose(`Short pick: ${pickedOf(task) + draft.units} of ${task.qty}. Why?`, REASONS);
     ctx.refocus();
     if (reason) await confirm(task, `short: ${reason}`);

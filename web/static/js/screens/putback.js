@@ -2,7 +2,8 @@
 // The server gives the picker put-back tasks (pulled like pick tasks, kind
 // "putback": from a tote or staging to a bin), in walk order of the bins.
 // Scan where the units wait, scan the item (each scan counts up by the
-// scanned pack), then scan the bin: a putaway naming the task is stored.
+// scanned pack; "+" and a typed quantity too, but not before where the units
+// wait is scanned), then scan the bin: a putaway naming the task is stored.
 // Fewer units than asked leaves the rest of the task on the list.  What is
 // left of a task is the server's quantity less what this device stored for
 // it that the server had not counted at the last pull.  Wrong places and
@@ -60,15 +61,25 @@ export function create(ctx) {
           h("span", { class: "label" }, " into "), h("strong", { class: "bin" }, task.to)),
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Taken"),
-          qtyControl(draft.units, async (n) => {
-            draft.units = Math.min(n, task.left);
-            if (draft.units >= task.left) draft.step = "to";
-            else if (draft.units > 0 || draft.step === "to") draft.step = "item";
-            await db.putDraft(draft);
-            render();
-          }, "Taken")),
+          qtyControl(draft.units, (n) => ctx.act(() => taken(task, n)), "Taken")),
       ),
     );
+  }
+
+  // A quantity typed or stepped.  Not before the place the units wait in is
+  // scanned: refused as an item scanned there is, so "+" never skips that check.
+  async function taken(task, n) {
+    if (!draft || draft.task !== task.id) return; // drawn for a task since done
+    if (draft.step === "from") {
+      feedback("warn", `Scan ${task.location} first`);
+      render(); // the control shows the units there are, not the refused ones
+      return;
+    }
+    draft.units = Math.min(n, task.left);
+    if (draft.units >= task.left) draft.step = "to";
+    else if (draft.units > 0 || draft.step === "to") draft.step = "item";
+    await db.putDraft(draft);
+    render();
   }
 
   async function store(task) {
