@@ -7,6 +7,8 @@ succeed.  ``STAND_IN`` (an init script) replaces it in a page with what a
 browser answers — a subscription with a P-256 key and an auth secret (made in
 Python by ``BrowserSubscription``, so the test can decrypt) whose endpoint is
 the local receiver.  Everything else is the real thing.
+
+The fixtures that start a push server and a receiver are in ``push_fixtures``.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from typing import Any
 
 from console.pushreceiver import BrowserSubscription, Receiver
 from liveserver import ROOT, cli, free_port, server_env, start_server
-from playwright.sync_api import CDPSession, Page
+from playwright.sync_api import Browser, BrowserContext, CDPSession, Page
 
 __all__ = [
     "STAND_IN",
+    "subscribing_context",
     "PushServer",
     "push_server_copy",
     "registration_id",
@@ -62,6 +65,17 @@ STAND_IN = """
   };
 })();
 """
+
+
+def subscribing_context(
+    browser: Browser, url: str, sub: BrowserSubscription, **options: Any
+) -> BrowserContext:
+    """A new browser context (``options`` as for ``new_context``) that may show
+    ``url``'s notifications, whose pages subscribe with ``sub`` (``STAND_IN``)."""
+    context = browser.new_context(**options)
+    context.grant_permissions(["notifications"], origin=url)
+    context.add_init_script(STAND_IN % json.dumps(sub.as_json()))
+    return context
 
 
 class PushServer:

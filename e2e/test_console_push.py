@@ -23,23 +23,20 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from console.pushreceiver import BrowserSubscription, Receiver, start_receiver
+from console.pushreceiver import BrowserSubscription, Receiver
 from playwright.sync_api import BrowserContext, expect
 from push_helpers import (
-    STAND_IN,
     PushServer,
     b64decode,
     deliver,
     notifications,
-    push_server_copy,
     pushes_to,
     registration_id,
     subscribed,
+    subscribing_context,
 )
 from pwa_helpers import (
     PHONE,
@@ -55,19 +52,7 @@ from pwa_helpers import (
 if TYPE_CHECKING:
     from conftest import LiveServer
 
-
-@pytest.fixture
-def push_server(live_server: LiveServer, tmp_path: Path) -> Iterator[PushServer]:
-    """A copy of the demo warehouse whose server sends pushes every second."""
-    with push_server_copy(live_server.db, tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = start_receiver()
-    yield r
-    r.close()
+pytest_plugins = ["push_fixtures"]  # push_server, receiver
 
 
 def test_offline_count_push_console_resolution_and_the_device_shows_it(
@@ -81,9 +66,7 @@ def test_offline_count_push_console_resolution_and_the_device_shows_it(
 
     # the supervisor turns notifications on in the console
     tablet = BrowserSubscription(f"{receiver.base}/push/supervisor-tablet")
-    sup: BrowserContext = browser.new_context(viewport={"width": 1024, "height": 768})
-    sup.grant_permissions(["notifications"], origin=url)
-    sup.add_init_script(STAND_IN % json.dumps(tablet.as_json()))
+    sup = subscribing_context(browser, url, tablet, viewport={"width": 1024, "height": 768})
     console = sup.new_page()
     login(console, url, "supervisor")
     console.goto(f"{url}/console")
@@ -199,9 +182,7 @@ def test_a_picker_turns_notifications_on_in_the_app_and_is_told_of_a_list(
 ) -> None:
     url = push_server.url
     handheld = BrowserSubscription(f"{receiver.base}/push/picker-handheld")
-    context: BrowserContext = browser.new_context(viewport=PHONE)
-    context.grant_permissions(["notifications"], origin=url)
-    context.add_init_script(STAND_IN % json.dumps(handheld.as_json()))
+    context = subscribing_context(browser, url, handheld, viewport=PHONE)
     page = context.new_page()
     login(page, url, "picker")
     open_app(page, url, "count")
@@ -319,9 +300,7 @@ def test_someone_elses_subscription_on_a_shared_browser_is_dropped(
 ) -> None:
     url = live_server.url
     sub = BrowserSubscription("http://127.0.0.1:9/push/shared-tablet")
-    context: BrowserContext = browser.new_context()
-    context.grant_permissions(["notifications"], origin=url)
-    context.add_init_script(STAND_IN % json.dumps(sub.as_json()))
+    context = subscribing_context(browser, url, sub)
     page = context.new_page()
     login(page, url, "supervisor")
     page.goto(f"{url}/console")

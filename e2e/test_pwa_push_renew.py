@@ -18,20 +18,15 @@ listener waits for.
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import pytest
-from console.pushreceiver import BrowserSubscription, Receiver, start_receiver
+from console.pushreceiver import BrowserSubscription, Receiver
 from playwright.sync_api import BrowserContext, expect
-from push_helpers import STAND_IN, PushServer, b64decode, push_server_copy, pushes_to, subscribed
+from push_helpers import PushServer, b64decode, pushes_to, subscribed, subscribing_context
 from pwa_helpers import PHONE, login, make_pick_list, open_app, stocked_items
 
-if TYPE_CHECKING:
-    from conftest import LiveServer
+pytest_plugins = ["push_fixtures"]  # push_server, receiver
 
 # In the worker: ``subscribe`` answers ``sub`` (and keeps what it was asked),
 # then a pushsubscriptionchange naming the old subscription goes to the
@@ -59,29 +54,13 @@ async ({ sub, oldEndpoint }) => {
 """
 
 
-@pytest.fixture
-def push_server(live_server: LiveServer, tmp_path: Path) -> Iterator[PushServer]:
-    """A copy of the demo warehouse whose server sends pushes every second."""
-    with push_server_copy(live_server.db, tmp_path) as server:
-        yield server
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    r = start_receiver()
-    yield r
-    r.close()
-
-
 def test_a_rotated_subscription_replaces_the_old_one_on_the_server(
     browser: Any, push_server: PushServer, receiver: Receiver
 ) -> None:
     url, db = push_server.url, push_server.db
     before = BrowserSubscription(f"{receiver.base}/push/picker-before")
     after = BrowserSubscription(f"{receiver.base}/push/picker-after")
-    context: BrowserContext = browser.new_context(viewport=PHONE)
-    context.grant_permissions(["notifications"], origin=url)
-    context.add_init_script(STAND_IN % json.dumps(before.as_json()))
+    context = subscribing_context(browser, url, before, viewport=PHONE)
     page = context.new_page()
     login(page, url, "picker")
     open_app(page, url, "count")

@@ -1,4 +1,5 @@
-"""Fixtures for the console tests: a stocked warehouse, devices, a supervisor."""
+"""Fixtures for the console tests: a stocked warehouse, devices, a supervisor, and
+the conflict a movement makes."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from consolecalls import only_conflict
 from devicesim import SimDevice, synced_device
 from starlette.testclient import TestClient
 
@@ -33,3 +35,20 @@ def sim(make_sim: Callable[..., SimDevice]) -> SimDevice:
 @pytest.fixture
 def supervisor(warehouse: Store, logged_in: Callable[..., User]) -> User:
     return logged_in("supervisor")
+
+
+@pytest.fixture
+def conflict_of(
+    client: TestClient, sim: SimDevice, supervisor: User
+) -> Callable[..., dict[str, Any]]:
+    """The one conflict a movement makes: ``conflict_of("pick", "SKU-2", 80,
+    from_="A-01", to="TOTE-1", code="NEGATIVE_STOCK")`` records it on ``sim``,
+    pushes it and answers the conflict as the supervisor lists it (the one of
+    ``code``, if given)."""
+
+    def pushed(kind: str, item: str, qty: int, *, code: str = "", **fields: Any) -> dict[str, Any]:
+        sim.record(kind, item, qty, **fields)
+        sim.push()
+        return only_conflict(client, **({"code": code} if code else {}))
+
+    return pushed

@@ -12,6 +12,8 @@ had posted nothing), so an accepted count of 60 against a book of 100 showed
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from consolecalls import only_conflict, resolve, stock
@@ -44,15 +46,12 @@ def _this_rows(client: TestClient, conflict: str) -> list[tuple[str, int, int]]:
 )  # fmt: skip
 def test_a_held_count_resolved_later_shows_the_adjustment_it_made(
     client: TestClient,
-    sim: SimDevice,
-    supervisor: User,
+    conflict_of: Callable[..., dict[str, Any]],
     body: dict[str, object],
     line: str,
     rows: list[tuple[str, int, int]],
 ) -> None:
-    sim.record("count", "SKU-1", 60, to="A-01")  # the book says 100
-    sim.push()
-    row = only_conflict(client, code="COUNT_VARIANCE")
+    row = conflict_of("count", "SKU-1", 60, to="A-01", code="COUNT_VARIANCE")  # the book says 100
     assert _stock_line(client, row["id"]) == "before 100 · after 100 · now 100"  # nothing yet
     done = resolve(client, row["id"], reason="counted again", **body)
     assert done.status_code == 201, done.text
@@ -75,11 +74,10 @@ def test_an_accepted_count_with_a_later_pick_on_top_shows_what_accepting_changed
 
 
 def test_a_movement_posted_when_it_came_still_shows_its_own_change(
-    client: TestClient, sim: SimDevice, supervisor: User
+    client: TestClient, conflict_of: Callable[..., dict[str, Any]]
 ) -> None:
-    sim.record("pick", "SKU-2", 80, from_="A-01", to="TOTE-1")  # 50 there: negative
-    sim.push()
-    row = only_conflict(client, code="NEGATIVE_STOCK")
+    # 80 picked where 50 are: negative
+    row = conflict_of("pick", "SKU-2", 80, from_="A-01", to="TOTE-1", code="NEGATIVE_STOCK")
     assert _stock_line(client, row["id"]) == "before 50 · after -30 · now -30"
     assert resolve(client, row["id"], action="void", reason="never happened").status_code == 201
     # the void is another posting: what the pick did stays what it did
@@ -87,11 +85,9 @@ def test_a_movement_posted_when_it_came_still_shows_its_own_change(
 
 
 def test_a_held_transfer_mapped_later_shows_what_it_moved(
-    client: TestClient, sim: SimDevice, supervisor: User
+    client: TestClient, conflict_of: Callable[..., dict[str, Any]]
 ) -> None:
-    sim.record("transfer", "SKU-1", 4, from_="A-01", to="LZ9999")
-    sim.push()
-    row = only_conflict(client, code="UNKNOWN_LOCATION")
+    row = conflict_of("transfer", "SKU-1", 4, from_="A-01", to="LZ9999", code="UNKNOWN_LOCATION")
     assert _stock_line(client, row["id"]) is None  # which places it names is not known yet
     done = resolve(client, row["id"], action="map", reason="old label", location="A-03")
     assert done.status_code == 201, done.text

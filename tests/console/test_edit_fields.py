@@ -11,33 +11,28 @@ the count posted at the wrong one, and said nothing about it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
-from consolecalls import only_conflict, resolve, stock
-from devicesim import SimDevice
+from consolecalls import resolve, stock
 from starlette.testclient import TestClient
 from test_console_forms import shown
-
-from server.users import User
 
 BIN = "a held count posts at the bin it was counted in: its bin is not edited"
 
 
 @pytest.fixture
-def held(client: TestClient, sim: SimDevice, supervisor: User) -> str:
+def held(conflict_of: Callable[..., dict[str, Any]]) -> str:
     """A count of 300 held against a book of 100 (SKU-1 in A-01): its conflict id."""
-    sim.record("count", "SKU-1", 300, to="A-01")
-    sim.push()
-    return str(only_conflict(client, code="COUNT_VARIANCE")["id"])
+    return str(conflict_of("count", "SKU-1", 300, to="A-01", code="COUNT_VARIANCE")["id"])
 
 
 @pytest.fixture
-def flagged(client: TestClient, sim: SimDevice, supervisor: User) -> str:
+def flagged(conflict_of: Callable[..., dict[str, Any]]) -> str:
     """A pick of 80 SKU-2 from A-01, where 50 were: posted, NEGATIVE_STOCK."""
-    sim.record("pick", "SKU-2", 80, from_="A-01", to="TOTE-1")
-    sim.push()
-    return str(only_conflict(client, code="NEGATIVE_STOCK")["id"])
+    moved = conflict_of("pick", "SKU-2", 80, from_="A-01", to="TOTE-1", code="NEGATIVE_STOCK")
+    return str(moved["id"])
 
 
 def _unchanged(client: TestClient, conflict: str) -> None:
@@ -132,15 +127,12 @@ def test_the_form_of_a_posted_movement_offers_qty_and_location_not_counted(
 )  # fmt: skip
 def test_a_map_refuses_the_field_of_the_other_kind_of_name(
     client: TestClient,
-    sim: SimDevice,
-    supervisor: User,
+    conflict_of: Callable[..., dict[str, Any]],
     moved: dict[str, str],
     body: dict[str, Any],
     message: str,
 ) -> None:
-    sim.record(moved.pop("kind"), moved.pop("item"), 4, **moved)
-    sim.push()
-    row = only_conflict(client)
+    row = conflict_of(moved.pop("kind"), moved.pop("item"), 4, **moved)
     res = resolve(client, row["id"], action="map", reason="old label", **body)
     assert res.status_code == 400, res.text
     assert res.json()["message"] == message

@@ -3,6 +3,7 @@ name nothing here: a clear answer, and nothing half written."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -54,11 +55,9 @@ def test_an_edit_beyond_any_real_count_is_refused(
 
 
 def test_an_edit_of_a_posted_pick_beyond_any_real_quantity_is_refused(
-    client: TestClient, sim: SimDevice, supervisor: User
+    client: TestClient, conflict_of: Callable[..., dict[str, Any]]
 ) -> None:
-    sim.record("pick", "SKU-1", 150, from_="A-01", to="TOTE-1")
-    sim.push()
-    row = only_conflict(client, code="NEGATIVE_STOCK")
+    row = conflict_of("pick", "SKU-1", 150, from_="A-01", to="TOTE-1", code="NEGATIVE_STOCK")
     res = resolve(client, row["id"], action="edit", reason="it was less", qty=10**12)
     assert res.status_code == 400
     assert res.json()["message"] == "qty: at most 1,000,000,000 (more is beyond any real quantity)"

@@ -26,11 +26,6 @@ def settings(db_path: Path) -> Settings:
                              webhook_max_attempts=3, webhook_timeout_ms=2000)  # fmt: skip
 
 
-@pytest.fixture
-def admin(client: TestClient, warehouse: Store, logged_in: Callable[..., User]) -> User:
-    return logged_in("admin")
-
-
 def register(client: TestClient, hook: Receiver, events: list[str] | None = None) -> dict[str, Any]:
     res = client.post("/api/webhook-endpoints", json={"url": hook.url, "events": events})
     assert res.status_code == 201, res.text
@@ -247,16 +242,8 @@ def test_long_but_valid_hosts_are_accepted(client: TestClient, admin: User, url:
 
 
 def test_a_delivery_that_raises_is_a_failed_try_and_others_are_still_sent(
-    client: TestClient, admin: User, store: Store, caplog: pytest.LogCaptureFixture
+    client: TestClient, bad_endpoint: dict[str, Any], store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
-    # An endpoint stored before hosts were checked: sending to it raises UnicodeError
-    # (IDNA), which is none of the network errors a delivery expects.
-    bad = client.post(
-        "/api/webhook-endpoints",
-        json={"url": "http://127.0.0.1:9/x", "events": ["ledger.movement"]},
-    ).json()
-    bad_url = "https://" + "a" * 5000 + ".com/hooks"
-    store.write(lambda c: c.execute("UPDATE webhook_endpoints SET url = ?", (bad_url,)))
     move = {"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03", "qty": 1}
     store.write(post_local, [move] * 40, user="ana")  # more than one round's worth (32)
     store.write(enqueue)
@@ -270,7 +257,8 @@ def test_a_delivery_that_raises_is_a_failed_try_and_others_are_still_sent(
             return listed[0]["failed"] == 41  # webhook_max_attempts tries each
 
         hook.wait(all_given_up)
-    found = client.get(f"/api/webhook-endpoints/{bad['id']}/deliveries").json()["deliveries"]
+    url = f"/api/webhook-endpoints/{bad_endpoint['id']}/deliveries"
+    found = client.get(url).json()["deliveries"]
     assert {(d["state"], d["attempts"]) for d in found} == {("failed", 3)}
     tries = [t for d in found for t in d["tries"]]
     assert all(t["status_code"] is None and t["error"].startswith("UnicodeError") for t in tries)

@@ -8,7 +8,6 @@ one line on each later one; each try is still recorded with its error.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,6 @@ from starlette.testclient import TestClient
 
 from server.database import Store
 from server.settings import Settings
-from server.users import User
 from sync.local import post_local
 
 MAX_ATTEMPTS = 4
@@ -31,30 +29,18 @@ def settings(db_path: Path) -> Settings:
                              webhook_timeout_ms=2000)  # fmt: skip
 
 
-@pytest.fixture
-def admin(client: TestClient, warehouse: Store, logged_in: Callable[..., User]) -> User:
-    return logged_in("admin")
-
-
 def test_a_delivery_that_keeps_raising_logs_one_traceback_then_one_line_a_try(
-    client: TestClient, admin: User, store: Store, caplog: pytest.LogCaptureFixture
+    client: TestClient, bad_endpoint: dict[str, Any], store: Store, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.ERROR, logger="shelfsync.webhooks")
-    made = client.post(
-        "/api/webhook-endpoints",
-        json={"url": "http://127.0.0.1:9/x", "events": ["ledger.movement"]},
-    ).json()
-    # stored before hosts were checked: sending to it raises UnicodeError (IDNA)
-    bad_url = "https://" + "a" * 5000 + ".com/hooks"
-    store.write(lambda c: c.execute("UPDATE webhook_endpoints SET url = ?", (bad_url,)))
     move = {"kind": "transfer", "item": "SKU-1", "from": "A-01", "to": "A-03", "qty": 1}
     store.write(post_local, [move, move], user="ana")  # two deliveries
 
     def deliveries() -> list[dict[str, Any]]:
-        url = f"/api/webhook-endpoints/{made['id']}/deliveries"
+        url = f"/api/webhook-endpoints/{bad_endpoint['id']}/deliveries"
         return list(client.get(url).json()["deliveries"])
 
-    Receiver(bad_url).wait(
+    Receiver(bad_endpoint["url"]).wait(
         lambda _: len(deliveries()) == 2 and all(d["state"] == "failed" for d in deliveries())
     )
     found = deliveries()

@@ -36,6 +36,18 @@ def _on_hand(client: TestClient, item: str, location: str) -> int:
     return sum(row["on_hand"] for row in res.json()["stock"])
 
 
+def _count(sim: SimDevice, task_id: str, item: str, qty: int, where: str) -> dict[str, Any]:
+    """A count of ``item`` at ``where`` naming the task, pushed: its result."""
+    sim.record("count", item, qty, to=where, ref={"count_task": task_id})
+    (result,) = sim.push()["results"]
+    return dict(result)
+
+
+def _other_bin(task_id: str) -> str:
+    """What a count of A-01 naming a task for A-04 is told."""
+    return f"{task_id} asks for a count of A-04, not A-01: the task stays open"
+
+
 def _stored_conflicts(client: TestClient, movement_id: str) -> list[tuple[str, str, str]]:
     res = client.get(f"/api/movements/{movement_id}")
     assert res.status_code == 200, res.text
@@ -47,10 +59,9 @@ def test_a_count_of_another_bin_posts_there_flagged_and_the_task_stays_open(
 ) -> None:
     task_id = _task(client, location="A-04")
     sim = make_sim("counter", "counter")
-    sim.record("count", "SKU-1", 98, to="A-01", ref={"count_task": task_id})  # book 100
-    (result,) = sim.push()["results"]
+    result = _count(sim, task_id, "SKU-1", 98, "A-01")  # book 100
 
-    note = f"{task_id} asks for a count of A-04, not A-01: the task stays open"
+    note = _other_bin(task_id)
     assert result["outcome"] == "flagged"
     assert [c["code"] for c in result["conflicts"]] == ["COUNT_AMBIGUOUS"]
     assert result["message"] == f"count of SKU-1 at A-01: book 100, adjusted -2; {note}"
@@ -69,8 +80,7 @@ def test_a_count_of_another_bin_posts_there_flagged_and_the_task_stays_open(
     assert _task_status(store, task_id) == "open"
 
     # the task's own count still does it, with nothing to flag
-    sim.record("count", "SKU-1", 0, to="A-04", ref={"count_task": task_id})
-    (own,) = sim.push()["results"]
+    own = _count(sim, task_id, "SKU-1", 0, "A-04")
     assert (own["outcome"], own["conflicts"]) == ("applied", [])
     assert _task_status(store, task_id) == "done"
 
@@ -80,9 +90,8 @@ def test_a_count_of_another_bin_that_matches_the_book_is_flagged_too(
 ) -> None:
     task_id = _task(client, location="A-04", item="SKU-2")
     sim = make_sim("counter", "counter")
-    sim.record("count", "SKU-2", 50, to="A-01", ref={"count_task": task_id})  # book 50
-    (result,) = sim.push()["results"]
-    note = f"{task_id} asks for a count of A-04, not A-01: the task stays open"
+    result = _count(sim, task_id, "SKU-2", 50, "A-01")  # book 50
+    note = _other_bin(task_id)
     assert (result["outcome"], result["message"]) == ("flagged", note)
     assert [c["code"] for c in result["conflicts"]] == ["COUNT_AMBIGUOUS"]
     assert _task_status(store, task_id) == "open"
@@ -93,9 +102,8 @@ def test_a_held_count_of_another_bin_says_so_in_its_one_conflict(
 ) -> None:
     task_id = _task(client, location="A-04", item="SKU-1")
     sim = make_sim("counter", "counter")
-    sim.record("count", "SKU-1", 40, to="A-01", ref={"count_task": task_id})  # book 100
-    (result,) = sim.push()["results"]
-    note = f"{task_id} asks for a count of A-04, not A-01: the task stays open"
+    result = _count(sim, task_id, "SKU-1", 40, "A-01")  # book 100
+    note = _other_bin(task_id)
     held = f"counted 40 SKU-1 at A-01, book 100: variance -60 is beyond tolerance; {note}"
     # one conflict, so accepting the hold is the one decision about the count
     assert (result["outcome"], result["code"], result["message"]) == (
@@ -125,9 +133,7 @@ def test_a_count_of_the_tasks_bin_is_not_flagged(
 ) -> None:
     task_id = _task(client, **task)
     sim = make_sim("counter", "counter")
-    item, qty, where = count
-    sim.record("count", item, qty, to=where, ref={"count_task": task_id})
-    (result,) = sim.push()["results"]
+    result = _count(sim, task_id, *count)
     assert (result["outcome"], result["conflicts"]) == ("applied", [])
 
 
