@@ -10,7 +10,9 @@ The times come from the database as they were stored: one written before
 push checked them, or by hand, may not read as a time at all, and a
 device's clock may be far off (reset to 1970, or years ahead).  Such a time
 has no age: it is shown as unknown (None), never as a negative or absurd
-age, and never stops the listing.
+age, and never stops the listing.  ``pending`` likewise: SQLite keeps what
+it is given ("x", 2.5, -3), and a value push would not take as a count is
+unknown (None), and does not make the device stand out.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 
 from .clock import now_ms, parse_iso_ms
 from .meta import epoch, server_device_id
+from .movement import MAX_PENDING
 
 __all__ = ["list_devices", "silent_devices"]
 
@@ -58,6 +61,15 @@ def _age_s(text: object, now: int) -> int | None:
     return max(0, (now - at) // 1000)
 
 
+def _pending(value: object) -> int | None:
+    """The stored outbox size: 0 when never reported, None when it is no count."""
+    if value is None:
+        return 0
+    if type(value) is int and 0 <= value <= MAX_PENDING:
+        return value
+    return None
+
+
 def list_devices(
     conn: sqlite3.Connection, *, silent_hours: int, include_revoked: bool = True
 ) -> list[dict[str, Any]]:
@@ -69,7 +81,7 @@ def list_devices(
             continue
         last_seen = r["last_push_at"] or r["created_at"]
         silent_s = _age_s(last_seen, now) or 0
-        pending, oldest = r["pending"] or 0, r["oldest_pending_at"]
+        pending, oldest = _pending(r["pending"]), r["oldest_pending_at"]
         rows.append(
             {
                 "id": r["id"],
@@ -90,7 +102,9 @@ def list_devices(
                 "epoch": r["epoch"],
                 "epoch_current": r["epoch"] == current if r["epoch"] else None,
                 "stands_out": (
-                    r["revoked_at"] is None and pending > 0 and silent_s > silent_hours * 3600
+                    r["revoked_at"] is None
+                    and (pending or 0) > 0
+                    and silent_s > silent_hours * 3600
                 ),
             }
         )
