@@ -58,7 +58,7 @@ async def pack_start_view(request: Request) -> Response:
         order, _, line = number.partition("/")
         error = (
             f"{number} is an order line: scan or type the order number ({order})"
-            if order and line.isdigit()
+            if order and parse_number(line) is not None  # not isdigit(): it takes "١"
             else f"{number} is not an order number: scan or type one, like SO-13"
         )
     queue = await request.app.state.store.aread(station_queue)

@@ -6,10 +6,11 @@ at ``recorded_at + offset``, clamped to be no earlier than the device's
 previous movement and no later than the moment it was received.  A clamped
 time is marked uncertain.
 
-Only the years 1 to 9999 (UTC) can be shown as ISO text, so a time outside
-them is refused where it is read, and an event time placed before them (a
-device clock that jumped far ahead between a scan and the push) is clamped
-to their start.
+A time is written in ASCII digits: "٠٩:٥٥" or "０９:５５" is refused like any
+other text that is not a time.  Only the years 1 to 9999 (UTC) can be shown
+as ISO text, so a time outside them is refused where it is read, and an
+event time placed before them (a device clock that jumped far ahead between
+a scan and the push) is clamped to their start.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from functools import lru_cache
 
 __all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
 
-_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z")
+# ASCII digits only: a bare \d also matches "٠٩" or "０９", which int() reads as 9
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
 _MIN_MS = -62_135_596_800_000  # 0001-01-01T00:00:00.000Z
 _MAX_MS = 253_402_300_799_999  # 9999-12-31T23:59:59.999Z
 

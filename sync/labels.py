@@ -20,6 +20,7 @@ import re
 import sqlite3
 from dataclasses import dataclass
 
+from .catalog import is_valid_gtin
 from .errors import InvalidRequest
 
 __all__ = ["Label", "LabelSheet", "LABEL_KINDS", "MAX_LABELS", "label_sheet"]
@@ -82,11 +83,11 @@ def _bins(conn: sqlite3.Connection, zone: str | None, limit: int) -> LabelSheet:
 
 
 def _unit_ean13(codes: str | None) -> str | None:
+    """The first EAN-13 or UPC-A (as its EAN-13) of ``codes``: ASCII digits with a
+    right check digit, as the writer needs (``str.isdigit`` also takes "１" and "١")."""
     for code in (codes or "").split(","):
-        if code.isdigit() and len(code) == 13:
-            return code
-        if code.isdigit() and len(code) == 12:
-            return "0" + code
+        if len(code) in (12, 13) and is_valid_gtin(code):
+            return code.rjust(13, "0")
     return None
 
 
