@@ -8,41 +8,16 @@ far off.  Such a time has no age: the API gives None, the page shows no
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from devicesim import SimDevice, iso, utcnow
+from fleetrows import listed, page_row, store_device
 from starlette.testclient import TestClient
 
 from server.database import Store
 from server.users import User
-
-
-def _store(store: Store, device_id: str, **columns: Any) -> None:
-    sets = ", ".join(f"{name} = ?" for name in columns)
-    store.write(
-        lambda c: c.execute(
-            f"UPDATE devices SET {sets} WHERE id = ?", (*columns.values(), device_id)
-        )
-    )
-
-
-def _listed(client: TestClient, device_id: str) -> dict[str, Any]:
-    res = client.get("/api/fleet")
-    assert res.status_code == 200, res.text
-    [row] = [d for d in res.json()["devices"] if d["id"] == device_id]
-    return dict(row)
-
-
-def _page_row(client: TestClient, name: str) -> str:
-    page = client.get("/console/devices")
-    assert page.status_code == 200, page.text
-    found = re.search(rf"<tr[^>]*>\s*<td>{name}.*?</tr>", page.text, re.S)
-    assert found is not None
-    return found.group(0)
 
 
 @pytest.mark.parametrize(
@@ -67,11 +42,11 @@ def test_an_old_rows_oldest_pending_time_has_no_age_and_no_500(
     shown: str | None,
 ) -> None:
     sim = make_sim("old-row-1", "picker")
-    _store(store, sim.device_id, pending=3, oldest_pending_at=stored)
-    row = _listed(client, sim.device_id)
+    store_device(store, sim.device_id, pending=3, oldest_pending_at=stored)
+    row = listed(client, sim.device_id)
     assert (row["pending"], row["oldest_pending_at"]) == (3, shown)
     assert row["oldest_pending_age_seconds"] is None
-    cell = _page_row(client, "old-row-1")
+    cell = page_row(client, "old-row-1")
     assert ">3<" in cell and "oldest" not in cell
 
 
@@ -79,10 +54,10 @@ def test_a_last_push_time_that_is_no_time_lists_the_device_as_not_silent(
     client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
 ) -> None:
     sim = make_sim("old-row-2", "picker")
-    _store(store, sim.device_id, pending=3, last_push_at="0001-01-01T00:00:00+14:00")
-    row = _listed(client, sim.device_id)
+    store_device(store, sim.device_id, pending=3, last_push_at="0001-01-01T00:00:00+14:00")
+    row = listed(client, sim.device_id)
     assert (row["silent_seconds"], row["stands_out"]) == (0, False)
-    assert "old-row-2" in _page_row(client, "old-row-2")
+    assert "old-row-2" in page_row(client, "old-row-2")
 
 
 @pytest.mark.parametrize(
@@ -104,8 +79,8 @@ def test_a_plausible_oldest_pending_time_keeps_its_age(
 ) -> None:
     sim = make_sim("fine-1", "picker")
     at = iso(utcnow() + stored)
-    _store(store, sim.device_id, pending=2, oldest_pending_at=at)
-    row = _listed(client, sim.device_id)
+    store_device(store, sim.device_id, pending=2, oldest_pending_at=at)
+    row = listed(client, sim.device_id)
     assert row["oldest_pending_at"] == at
     assert low <= row["oldest_pending_age_seconds"] <= high
-    assert "oldest" in _page_row(client, "fine-1")
+    assert "oldest" in page_row(client, "fine-1")

@@ -9,41 +9,16 @@ push refuses.  Such a value is unknown: the API gives None, the page shows
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from devicesim import SimDevice, iso, utcnow
+from fleetrows import listed, page_row, store_device
 from starlette.testclient import TestClient
 
 from server.database import Store
 from server.users import User
-
-
-def _store(store: Store, device_id: str, **columns: Any) -> None:
-    sets = ", ".join(f"{name} = ?" for name in columns)
-    store.write(
-        lambda c: c.execute(
-            f"UPDATE devices SET {sets} WHERE id = ?", (*columns.values(), device_id)
-        )
-    )
-
-
-def _listed(client: TestClient, device_id: str) -> dict[str, Any]:
-    res = client.get("/api/fleet")
-    assert res.status_code == 200, res.text
-    [row] = [d for d in res.json()["devices"] if d["id"] == device_id]
-    return dict(row)
-
-
-def _page_row(client: TestClient, name: str) -> str:
-    page = client.get("/console/devices")
-    assert page.status_code == 200, page.text
-    found = re.search(rf"<tr[^>]*>\s*<td>{name}.*?</tr>", page.text, re.S)
-    assert found is not None
-    return found.group(0)
 
 
 @pytest.mark.parametrize(
@@ -64,17 +39,16 @@ def _page_row(client: TestClient, name: str) -> str:
 def test_an_old_rows_pending_that_is_no_count_is_unknown_and_no_500(
     client: TestClient,
     make_sim: Callable[..., SimDevice],
-    logged_in: Callable[..., User],
+    supervisor: User,
     store: Store,
     stored: object,
     shown: int | None,
     cell: str,
 ) -> None:
     sim = make_sim("old-pending-1", "picker")
-    logged_in("supervisor")
-    _store(store, sim.device_id, pending=stored)
-    assert _listed(client, sim.device_id)["pending"] == shown
-    assert f'data-label="Pending">{cell}' in _page_row(client, "old-pending-1")
+    store_device(store, sim.device_id, pending=stored)
+    assert listed(client, sim.device_id)["pending"] == shown
+    assert f'data-label="Pending">{cell}' in page_row(client, "old-pending-1")
 
 
 @pytest.mark.parametrize(
@@ -85,13 +59,13 @@ def test_an_old_rows_pending_that_is_no_count_is_unknown_and_no_500(
 def test_a_silent_device_stands_out_only_with_a_known_count(
     client: TestClient,
     make_sim: Callable[..., SimDevice],
-    logged_in: Callable[..., User],
+    supervisor: User,
     store: Store,
     stored: object,
     stands_out: bool,
 ) -> None:
     sim = make_sim("old-pending-2", "picker")
-    logged_in("supervisor")
-    _store(store, sim.device_id, pending=stored, last_push_at=iso(utcnow() - timedelta(days=3)))
-    assert _listed(client, sim.device_id)["stands_out"] is stands_out
-    assert ("silent 3" in _page_row(client, "old-pending-2")) is stands_out
+    silent_since = iso(utcnow() - timedelta(days=3))
+    store_device(store, sim.device_id, pending=stored, last_push_at=silent_since)
+    assert listed(client, sim.device_id)["stands_out"] is stands_out
+    assert ("silent 3" in page_row(client, "old-pending-2")) is stands_out
