@@ -28,7 +28,7 @@ from typing import IO, Any
 
 from server.csv_cells import spreadsheet_safe
 from server.csv_reading import MAX_ERRORS, Row, bounded_text, choice, read_rows, whole
-from sync.catalog import add_item, add_location, add_warehouse, is_valid_gtin
+from sync.catalog import add_item, add_location, add_warehouse, barcode_problem
 from sync.db import read_transaction, write_transaction
 from sync.errors import InvalidRequest
 from sync.ids import parse_number
@@ -127,10 +127,9 @@ def parse_barcodes(text: str) -> list[tuple[str, int]]:
             raise ValueError(f"{part!r}: expected CODE or CODExPACK, e.g. 15901234123454x12")
         if qty < 1:
             raise ValueError(f"{part!r}: the pack quantity must be at least 1")
-        if code.isnumeric() and not code.isascii():
-            raise ValueError(f"{code}: a barcode's digits must be 0-9")
-        if code.isdigit() and len(code) in (8, 12, 13, 14) and not is_valid_gtin(code):
-            raise ValueError(f"{code}: the GTIN check digit is wrong")
+        problem = barcode_problem(code)
+        if problem is not None:
+            raise ValueError(f"{code}: {problem}")
         if len(code) > 64:
             raise ValueError(f"{code[:20]}…: at most 64 characters")
         if any(code == seen for seen, _ in found):

@@ -29,6 +29,7 @@ __all__ = [
     "add_location",
     "add_item",
     "add_barcode",
+    "barcode_problem",
     "add_location_code",
     "ensure_lot",
     "set_lot_status",
@@ -81,6 +82,18 @@ def is_valid_gtin(code: str) -> bool:
     body, check = digits[:-1], digits[-1]
     total = sum(d * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
+
+
+def barcode_problem(code: str) -> str | None:
+    """Why ``code`` cannot be a barcode of an item, or None: the one rule for an
+    import, a new item and a supervisor mapping a scanned code.  A code of
+    digits in another script, or a GTIN (8, 12, 13 or 14 digits) whose check
+    digit is wrong, is no barcode a scanner reads: it was typed or misread."""
+    if code.isnumeric() and not code.isascii():
+        return "a barcode's digits must be 0-9"
+    if code.isdigit() and len(code) in (8, 12, 13, 14) and not is_valid_gtin(code):
+        return "the GTIN check digit is wrong"
+    return None
 
 
 def _text(value: object, name: str, *, required: bool = True, limit: int = 200) -> str | None:
@@ -256,6 +269,9 @@ def _check_tracking_change(conn: sqlite3.Connection, sku: str, tracking: str) ->
 
 def add_barcode(conn: sqlite3.Connection, item_id: int, code: str, pack_qty: int = 1) -> None:
     code = _text(code, "barcode", limit=64) or ""
+    problem = barcode_problem(code)
+    if problem is not None:
+        raise InvalidRequest(f"barcode {code}: {problem}")
     if not isinstance(pack_qty, int) or pack_qty < 1:
         raise InvalidRequest(f"pack_qty of {code}: expected a whole number >= 1")
     owner = conn.execute("SELECT item_id FROM item_barcodes WHERE code = ?", (code,)).fetchone()

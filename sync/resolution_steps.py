@@ -10,7 +10,7 @@ import json
 import sqlite3
 from typing import Any
 
-from .catalog import add_barcode, add_location_code, catalog_for
+from .catalog import add_barcode, add_location_code, barcode_problem, catalog_for
 from .clock import iso_now
 from .errors import InvalidRequest
 from .meta import next_server_seq
@@ -84,6 +84,12 @@ def map_name(
         if found is None:
             raise InvalidRequest(f"item: no item {req.item}")
         unknown = str(wire.get("item") or "")
+        problem = barcode_problem(unknown)
+        if problem is not None:  # mapped, every later misreading of it would post
+            raise InvalidRequest(
+                f"map: {unknown} cannot become a barcode ({problem}); void the movement"
+                " and record it again with the right item"
+            )
         add_barcode(conn, found[0].id, unknown, req.pack_qty)
         return {"barcode": unknown, "item": found[0].sku, "pack_qty": req.pack_qty}
     if not req.location:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
+import pytest
 from consolecalls import only_conflict, resolve, stock
 from devicesim import SimDevice
 from starlette.testclient import TestClient
@@ -19,6 +20,11 @@ NEW_LABEL = "2000000000015"
 
 def _results(sim: SimDevice) -> dict[str, dict[str, Any]]:
     return {r["id"]: r for page in sim.pull_all() for r in page["changes"]["results"]}
+
+
+def _barcodes(store: Store, code: str) -> int:
+    query = "SELECT count(*) FROM item_barcodes WHERE code = ?"
+    return int(store.read(lambda c: c.execute(query, (code,)).fetchone()[0]))
 
 
 def _movement_count(store: Store) -> int:
@@ -211,12 +217,7 @@ def test_map_to_a_lot_tracked_item_without_a_lot_is_refused_and_changes_nothing(
     refused = resolve(client, row["id"], action="map", reason="glue", item="SKU-LOT")
     assert refused.status_code == 400 and "lot" in refused.json()["message"]
     assert only_conflict(client)["id"] == row["id"]
-    barcodes = store.read(
-        lambda c: c.execute(
-            "SELECT count(*) FROM item_barcodes WHERE code = ?", (NEW_LABEL,)
-        ).fetchone()[0]
-    )
-    assert barcodes == 0
+    assert _barcodes(store, NEW_LABEL) == 0
     # and the catalog did not keep it either: the next scan is still unknown
     sim.record("receive", NEW_LABEL, 1, to="DOCK")
     assert sim.push()["results"][0]["outcome"] == "held"
@@ -273,4 +274,35 @@ def test_another_held_movement_that_cannot_post_by_the_mapping_stays_open(
     )
     void = resolve(client, second["id"], action="void", reason="no lot on the label")
     assert void.status_code == 201
+    assert store.read(verify) == []
+
+
+@pytest.mark.parametrize(
+    ("code", "why"),
+    [
+        ("2000000000016", "the GTIN check digit is wrong"),  # NEW_LABEL with a typo
+        ("٢٠٠٠٠٠٠٠٠٠٠١٥", "a barcode's digits must be 0-9"),  # NEW_LABEL in Arabic-Indic
+    ],
+    ids=["check-digit", "arabic-indic"],
+)
+def test_a_code_no_scanner_reads_is_not_mapped_and_the_movement_can_be_voided(
+    client: TestClient, sim: SimDevice, supervisor: User, store: Store, code: str, why: str
+) -> None:
+    held = sim.record("receive", code, 3, to="DOCK")
+    assert sim.push()["results"][0]["code"] == "UNKNOWN_ITEM"
+    row = only_conflict(client)
+
+    refused = resolve(client, row["id"], action="map", reason="typo", item="SKU-2")
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["message"] == (
+        f"map: {code} cannot become a barcode ({why}); void the movement"
+        " and record it again with the right item"
+    )
+    assert only_conflict(client)["id"] == row["id"]
+    assert _barcodes(store, code) == 0
+    assert stock(client, "SKU-2", "DOCK") == 0
+
+    voided = resolve(client, row["id"], action="void", reason="typed wrong")
+    assert voided.status_code == 201, voided.text
+    assert client.get(f"/api/movements/{held['id']}").json()["state"] == "voided"
     assert store.read(verify) == []
