@@ -2,7 +2,8 @@
 gets the put-back task, and putting the units back (offline) posts once, from
 the tote into the bin they came from.  The "Taken" control does not skip the
 scan of where the units wait: before it, "+" or a typed quantity is refused as
-an item scanned there is."""
+an item scanned there is; after it, each is said as a scan is, and more than
+is left is refused as a scan beyond it is."""
 
 from __future__ import annotations
 
@@ -116,7 +117,7 @@ def test_a_cancelled_orders_units_are_put_back_offline(
     context.close()
 
 
-def test_taken_before_the_place_is_scanned_is_refused_as_an_item_scan_is(
+def test_taken_is_refused_and_said_as_an_item_scan_is(
     signed_in: Any, live_server: LiveServer
 ) -> None:
     url, db = live_server.url, live_server.db
@@ -162,11 +163,25 @@ def test_taken_before_the_place_is_scanned_is_refused_as_an_item_scan_is(
     scan(page, location_barcode(db, task["tote"]))
     expect(flash).to_have_text(f"{task['tote']}: scan the item")
     expect(card).to_have_attribute("data-step", "item")
-    for n in ("1", "2"):
+    for n in ("1", "2"):  # each tap is said, as a scan of the item is
         plus.click()
         expect(taken).to_have_value(n)
+        expect(flash).to_have_text(f"{n} of 3: scan the next")
+        expect(flash).to_have_attribute("data-kind", "good")
+    # more than is left is refused, as a scan beyond it is: what was taken stays
+    over = f"Only 3 to put back: scan bin {task['location']}"
+    taken.fill("5")
+    taken.press("Tab")
+    expect(flash).to_have_text(over)
+    expect(flash).to_have_attribute("data-kind", "warn")
+    expect(taken).to_have_value("2")
+    expect(card).to_have_attribute("data-step", "item")
     plus.click()
+    expect(flash).to_have_text(f"3 of 3: scan bin {task['location']}")
     expect(page.locator("#prompt")).to_have_text(f"Scan bin {task['location']}")
+    plus.click()
+    expect(flash).to_have_text(over)
+    expect(taken).to_have_value("3")
     scan(page, location_barcode(db, task["location"]))
     expect(flash).to_have_text(f"Put back 3 × {item['sku']} in {task['location']}")
     expect(page.locator("#putback-done")).to_be_visible()

@@ -3,7 +3,8 @@
 // "putback": from a tote or staging to a bin), in walk order of the bins.
 // Scan where the units wait, scan the item (each scan counts up by the
 // scanned pack; "+" and a typed quantity too, but not before where the units
-// wait is scanned), then scan the bin: a putaway naming the task is stored.
+// wait is scanned, nor beyond what is left), then scan the bin: a putaway
+// naming the task is stored.
 // Fewer units than asked leaves the rest of the task on the list.  What is
 // left of a task is the server's quantity less what this device stored for
 // it that the server had not counted at the last pull.  Wrong places and
@@ -66,19 +67,26 @@ export function create(ctx) {
     );
   }
 
-  // A quantity typed or stepped.  Not before the place the units wait in is
-  // scanned: refused as an item scanned there is, so "+" never skips that check.
+  // What a scan or tap taken so far says: how many of how many, and what next.
+  const tally = (task) => `${draft.units} of ${task.left}: ${draft.step === "to" ? `scan bin ${task.to}` : "scan the next"}`;
+
+  // A quantity typed or stepped, said as a scan of the item says it.  Refused
+  // as such a scan is: before the place the units wait in is scanned (so "+"
+  // never skips that check), and beyond what is left to put back.
   async function taken(task, n) {
     if (!draft || draft.task !== task.id) return; // drawn for a task since done
-    if (draft.step === "from") {
-      feedback("warn", `Scan ${task.location} first`);
+    const refused = draft.step === "from" ? `Scan ${task.location} first`
+      : n > task.left ? `Only ${task.left} to put back: scan bin ${task.to}` : null;
+    if (refused) {
+      feedback("warn", refused);
       render(); // the control shows the units there are, not the refused ones
       return;
     }
-    draft.units = Math.min(n, task.left);
-    if (draft.units >= task.left) draft.step = "to";
-    else if (draft.units > 0 || draft.step === "to") draft.step = "item";
+    draft.units = n;
+    if (n >= task.left) draft.step = "to";
+    else if (n > 0 || draft.step === "to") draft.step = "item";
     await db.putDraft(draft);
+    feedback("good", tally(task));
     render();
   }
 
@@ -141,7 +149,7 @@ export function create(ctx) {
       draft.units += found.units;
       if (draft.units >= task.left) draft.step = "to";
       await db.putDraft(draft);
-      feedback("good", `${draft.units} of ${task.left}: ${draft.step === "to" ? `scan bin ${task.to}` : "scan the next"}`);
+      feedback("good", tally(task));
       afterPaint(render);
       return;
     }
