@@ -214,7 +214,11 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     c = conn.execute("SELECT item_id, location_id FROM conflicts WHERE id = ?", (conflict_id,))
     item_id, location_id = c.fetchone()
     item_id = item_id or m["item_id"]
-    location_id = location_id or _real_place(conn, m["from_id"], m["to_id"])
+    location_id = (
+        location_id
+        or _real_place(conn, m["from_id"], m["to_id"])
+        or _named_place(conn, movement["movement"])
+    )
     seq = int(m["server_seq"])
     out["movement_detail"] = movement
     out["basis"] = {
@@ -224,9 +228,10 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
             (m["basis"], seq),
         ).fetchone()[0],
     }
-    out["ledger"], out["stock"] = [], None
+    out["ledger"], out["stock"], out["stock_at"] = [], None, None
     if item_id is not None and location_id is not None:
         key = (int(item_id), int(location_id), m["lot"])
+        out["stock_at"] = catalog_for(conn).locations_by_id[key[1]].code
         entries, out["stock"] = around(conn, key, _posted_at(conn, seq, r["kind"]), count=count)
         out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
@@ -266,6 +271,18 @@ def _real_place(conn: sqlite3.Connection, *ids: int | None) -> int | None:
             ).fetchone()
         ):
             return location_id
+    return None
+
+
+def _named_place(conn: sqlite3.Connection, wire: dict[str, Any]) -> int | None:
+    """The first real place a movement names that the catalog knows: a movement
+    held for an unknown location resolved none, yet a transfer out of a known
+    bin into an unknown one has that bin's stock to show."""
+    catalog = catalog_for(conn)
+    for side in ("from", "to"):
+        found = catalog.location(str(wire.get(side) or ""))
+        if found is not None and not found.virtual:
+            return found.id
     return None
 
 

@@ -26,7 +26,7 @@ from server.users import User
 def _stock_line(client: TestClient, conflict: str) -> str | None:
     page = client.get(f"/console/conflicts/{conflict}")
     assert page.status_code == 200, page.text
-    found = re.search(r"<dt>Stock</dt><dd>([^<]*)</dd>", page.text)
+    found = re.search(r"<dt>Stock(?: at [^<]*)?</dt><dd>([^<]*)</dd>", page.text)
     return None if found is None else found.group(1)
 
 
@@ -84,11 +84,29 @@ def test_a_movement_posted_when_it_came_still_shows_its_own_change(
     assert _stock_line(client, row["id"]) == "before 50 · after -30 · now 50"
 
 
-def test_a_held_transfer_mapped_later_shows_what_it_moved(
-    client: TestClient, conflict_of: Callable[..., dict[str, Any]]
+def test_a_transfer_held_for_an_unknown_bin_shows_the_stock_of_the_bin_it_leaves(
+    client: TestClient, sim: SimDevice, supervisor: User
 ) -> None:
-    row = conflict_of("transfer", "SKU-1", 4, from_="A-01", to="LZ9999", code="UNKNOWN_LOCATION")
-    assert _stock_line(client, row["id"]) is None  # which places it names is not known yet
-    done = resolve(client, row["id"], action="map", reason="old label", location="A-03")
+    sim.record("transfer", "SKU-1", 4, from_="A-01", to="LZ-NEW")  # 100 at A-01
+    sim.record("receive", "SKU-1", 5, to="LZ-NEWER")  # from a supplier: no place it leaves
+    moved, received = sim.push()["results"]
+    assert [r["code"] for r in (moved, received)] == ["UNKNOWN_LOCATION"] * 2
+    conflicts = client.get("/api/conflicts", params={"code": "UNKNOWN_LOCATION"}).json()
+    by_movement = {c["movement"]: c["id"] for c in conflicts["conflicts"]}
+
+    transfer = by_movement[moved["id"]]
+    detail = client.get(f"/api/conflicts/{transfer}").json()
+    assert (detail["location"], detail["stock_at"]) == (None, "A-01")
+    assert detail["stock"] == {"before": 100, "after": 100, "now": 100}  # nothing posted yet
+    page = client.get(f"/console/conflicts/{transfer}").text
+    assert "<dt>Stock at A-01</dt>" in page
+    assert _stock_line(client, transfer) == "before 100 · after 100 · now 100"
+
+    done = resolve(client, transfer, action="map", reason="new bin", location="A-02")
     assert done.status_code == 201, done.text
-    assert _stock_line(client, row["id"]) == "before 100 · after 96 · now 96"
+    assert _stock_line(client, transfer) == "before 100 · after 96 · now 96"
+    assert stock(client, "SKU-1", "A-01") == 96
+
+    receipt = client.get(f"/api/conflicts/{by_movement[received['id']]}").json()
+    assert (receipt["stock"], receipt["stock_at"]) == (None, None)
+    assert _stock_line(client, by_movement[received["id"]]) is None
