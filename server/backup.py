@@ -6,7 +6,7 @@ a temporary file that is renamed into place only when complete, so a half
 written backup never looks like a good one.  The copy is a single
 self-contained file (rollback journal mode, no ``-wal`` beside it).
 
-``restore`` copies a backup over the database — the server must be stopped —
+``restore`` copies a backup over the database — refused while a server runs on it —
 and gives the restored database a new epoch, as the sync protocol requires:
 devices that synced with the database as it was before the restore see the
 epoch change, pull with reset, and push their outboxes again.
@@ -18,6 +18,7 @@ import os
 import sqlite3
 from pathlib import Path
 
+from server.serving_lock import ServerRunning, ServingLock
 from sync.db import connect, write_transaction
 from sync.errors import Conflict, InvalidRequest
 from sync.meta import epoch, new_epoch
@@ -88,24 +89,34 @@ def restore(backup_path: str | Path, db_path: str | Path) -> str:
 
     The copy goes through SQLite's backup API into the database, so it is one
     transaction there and any ``-wal`` file of the old database is dealt with
-    correctly.  Stop the server first: a running server keeps caches of the
-    old database (and its epoch) in memory.
+    correctly.  Refused while a server has the database open (a running
+    server keeps caches of the old database, and its epoch, in memory); a
+    server starting meanwhile waits for the copy to finish.
     """
     source_path, target_path = Path(backup_path), Path(db_path)
     if _same_file(source_path, target_path):
         raise InvalidRequest("the backup and the database are the same file")
     check_backup(source_path)
     target_path.parent.mkdir(parents=True, exist_ok=True)
-    src = connect(source_path, readonly=True)
     try:
-        dst = connect(target_path)
+        alone = ServingLock(target_path, shared=False)  # held until the copy is done
+    except ServerRunning as exc:
+        raise Conflict(
+            f"{exc}, then restore: a running server keeps the old database's state in memory"
+        ) from None
+    try:
+        src = connect(source_path, readonly=True)
         try:
-            src.backup(dst)
-            migrate(dst)
-            with write_transaction(dst):
-                value = new_epoch(dst)
+            dst = connect(target_path)
+            try:
+                src.backup(dst)
+                migrate(dst)
+                with write_transaction(dst):
+                    value = new_epoch(dst)
+            finally:
+                dst.close()
         finally:
-            dst.close()
+            src.close()
     finally:
-        src.close()
+        alone.release()
     return value

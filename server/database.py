@@ -34,6 +34,7 @@ from typing import Any, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 
+from server.serving_lock import ServingLock
 from sync.db import Checkpointer, connect, is_transient, write_transaction
 from sync.errors import TransientStoreError
 from sync.meta import get_meta, set_meta
@@ -82,11 +83,17 @@ class Store:
         self._reading = 0
         self._closed = False
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._writer = self._connect(cache_mb=writer_cache_mb)
+        self._serving = ServingLock(self.path, shared=True)  # no restore under us
+        try:
+            self._writer = self._connect(cache_mb=writer_cache_mb)
+        except BaseException:
+            self._serving.release()
+            raise
         try:
             migrate(self._writer)
         except BaseException:
             self._writer.close()
+            self._serving.release()
             raise
         self._writer.execute(f"PRAGMA wal_autocheckpoint = {Checkpointer.writer_autocheckpoint}")
         self._checkpointer = Checkpointer(self.path)
@@ -232,6 +239,7 @@ class Store:
             conn.close()
         with self._write_lock:
             self._writer.close()
+        self._serving.release()
 
 
 def _end_stray_transaction(conn: sqlite3.Connection) -> None:
