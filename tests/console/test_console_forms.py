@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from html.parser import HTMLParser
+from typing import Any
 
 import pytest
 from consolecalls import only_conflict, stock
@@ -63,11 +64,9 @@ def shown(html: str, action: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def held(client: TestClient, sim: SimDevice, supervisor: User) -> str:
+def held(conflict_of: Callable[..., dict[str, Any]]) -> str:
     """A count of 300 held against a book of 100 (SKU-1 in A-01): its conflict id."""
-    sim.record("count", "SKU-1", 300, to="A-01")
-    sim.push()
-    return str(only_conflict(client, code="COUNT_VARIANCE")["id"])
+    return str(conflict_of("count", "SKU-1", 300, to="A-01", code="COUNT_VARIANCE")["id"])
 
 
 def test_a_refused_edit_comes_back_as_sent_and_the_fixed_form_posts_the_edit(
