@@ -93,14 +93,16 @@ class EventClock:
     def place(self, recorded_ms: int | None) -> tuple[int, bool]:
         """The event time of one movement and whether it had to be clamped.
 
-        Call in device order: each result becomes the floor for the next.
+        Call in device order: each result becomes the floor for the next.  A
+        movement with no time of its own (none, or none that can be read: it is
+        rejected) is placed at the floor, or at arrival when there is none, and
+        leaves the floor alone: else every later movement of the device would be
+        clamped to its arrival, after other devices' movements made before them.
         """
-        uncertain = False
         if recorded_ms is None:
-            event = self.received_ms
-            uncertain = True
-        else:
-            event = recorded_ms + self.offset_ms
+            return (self.received_ms if self.floor_ms is None else self.floor_ms), True
+        uncertain = False
+        event = recorded_ms + self.offset_ms
         if event > self.received_ms:
             event, uncertain = self.received_ms, True
         if event < _MIN_MS:

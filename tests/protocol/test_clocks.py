@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from checks import movement
+from checks import movement, stock
 from devicesim import SimDevice, utcnow
 from starlette.testclient import TestClient
 
@@ -74,3 +75,25 @@ def test_clamped_times_never_go_backwards_across_pushes(client: TestClient, sim:
     later = sim.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1", at=t - timedelta(days=2))
     sim.push(device_time=t - timedelta(days=2) + timedelta(seconds=1))
     assert _event(client, sim, later["id"])[0] >= _event(client, sim, first["id"])[0]
+
+
+def test_a_movement_without_a_readable_time_does_not_move_the_next_ones_to_arrival(
+    client: TestClient, make_sim: Callable[..., SimDevice]
+) -> None:
+    """A count made 5 hours ago, sent after a movement whose recorded_at cannot be
+    read, is still placed 5 hours ago: before another device's pick of 2 hours
+    ago, which it must not wipe out."""
+    counter, picker = make_sim("counter"), make_sim("picker")
+    picker.record("pick", "SKU-1", 3, from_="A-01", to="TOTE-1", at=utcnow() - timedelta(hours=2))
+    picker.push()
+    bad = counter.record("pick", "SKU-1", 1, from_="A-01", to="TOTE-1",
+                         at=utcnow() - timedelta(hours=6))  # fmt: skip
+    bad["recorded_at"] = "not a time"
+    count = counter.record("count", "SKU-1", 100, to="A-01", at=utcnow() - timedelta(hours=5))
+    rejected, counted = counter.push()["results"]
+    assert (rejected["outcome"], rejected["code"]) == ("rejected", "INVALID_FIELD")
+    assert (counted["outcome"], counted["message"]) == ("applied", None)  # book 100 then
+    assert stock(client, counter, "SKU-1", "A-01") == 97  # the later pick stands
+    when, uncertain = _event(client, counter, count["id"])
+    assert abs(when - (utcnow() - timedelta(hours=5))) < timedelta(seconds=10)
+    assert uncertain is False
