@@ -7,8 +7,10 @@ chosen so the page holds about ``limit`` rows and never splits one
 ``device_last_seq`` included, is read in one read transaction.
 
 The request may carry the ``epoch`` the device last saw (an addition to the
-protocol's example, which shows none): a cursor from another epoch, no
-cursor, or a cursor beyond the server's newest change answers ``reset``.
+protocol's example, which shows none); without it, the cursor's epoch is the
+one the device last pulled in, as the database recorded it.  A cursor from
+another epoch, no cursor, or a cursor beyond the server's newest change
+answers ``reset``.
 """
 
 from __future__ import annotations
@@ -208,7 +210,7 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
     limit = min(request.limit, max_limit)
     with read_transaction(conn):
         device = conn.execute(
-            "SELECT last_seq, revoked_at, username FROM devices WHERE id = ?",
+            "SELECT last_seq, revoked_at, username, epoch FROM devices WHERE id = ?",
             (request.device_id,),
         ).fetchone()
         if device is None or device["revoked_at"] is not None:
@@ -216,11 +218,10 @@ def pull(conn: sqlite3.Connection, request: PullRequest, max_limit: int = 5000) 
         current_epoch = epoch(conn)
         newest = current_server_seq(conn)
         cursor = request.cursor
-        reset = (
-            cursor is None
-            or (request.epoch is not None and request.epoch != current_epoch)
-            or cursor > newest
-        )
+        # the cursor's epoch: as the device says, else the one it last pulled in
+        # (a restored database kept the epoch of the device's pulls before the backup)
+        seen = request.epoch if request.epoch is not None else device["epoch"]
+        reset = cursor is None or (seen is not None and seen != current_epoch) or cursor > newest
         start = 0 if reset or cursor is None else cursor
         seqs = _SEQS_RESET if start == 0 else _SEQS
         returns = may_return(conn, device["username"])

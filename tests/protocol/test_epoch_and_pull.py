@@ -16,6 +16,7 @@ from server.app import create_app
 from server.backup import backup, restore
 from server.database import Store
 from server.settings import Settings
+from sync.meta import current_server_seq
 
 
 def _pull(client: TestClient, sim: SimDevice, cursor: int | None, limit: int = 2000,
@@ -155,3 +156,33 @@ def test_a_server_restored_from_a_backup_gets_every_movement_back(
         assert all(replayed[m["id"]] for m in early)
         assert not any(replayed[m["id"]] for m in late)
         assert stock(restored, sim, "SKU-1", "A-01") == 100 - 3 - 8 - 5
+
+
+def test_a_pull_without_its_epoch_after_a_restore_resets(
+    tmp_path: Path, settings: Settings, app: Starlette, make_sim: Callable[..., SimDevice],
+    warehouse: Store, client: TestClient,
+) -> None:  # fmt: skip
+    """The protocol's pull shows no epoch: the server knows the one the device
+    last pulled in, and a cursor from before a restore is from another epoch."""
+    sim = make_sim("handheld")  # registered and pulled once: in the backup's epoch
+    other = make_sim("other")
+    copy = backup(warehouse._writer, tmp_path / "nightly.db")
+    sim.record("pick", "SKU-1", 3, from_="A-01", to="TOTE-1")  # lost by the restore
+    sim.push()
+    old_cursor = _pull(client, sim, None)["cursor"]
+    client.__exit__(None, None, None)  # stop the server
+
+    new_epoch = restore(copy, settings.db)
+    restored_app = create_app(settings, password_hasher=app.state.password_hasher)
+    with TestClient(restored_app) as restored:
+        other.http = restored
+        other.pull_all()  # it hears of the restore, as a device does, and goes on
+        for _ in range(10):  # new work: the restored server's newest passes the old cursor
+            other.record("transfer", "SKU-2", 1, from_="A-01", to="A-02")
+        other.push()
+        assert restored_app.state.store.read(current_server_seq) > old_cursor
+        page = _pull(restored, sim, old_cursor)
+        assert (page["reset"], page["epoch"]) == (True, new_epoch)
+        stock_rows = {(r["item"], r["location"]): r["on_hand"] for r in page["changes"]["stock"]}
+        assert stock_rows[("SKU-1", "A-01")] == 100  # the picks the restore undid
+        assert _pull(restored, sim, page["cursor"])["reset"] is False  # in the new epoch now
