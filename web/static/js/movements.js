@@ -42,6 +42,15 @@ export function itemFields(scan) {
   return { item: scan.code, lot: scan.lot || null, serial: scan.serial || null, expiry: scan.expiry || null };
 }
 
+// A lot- or serial-tracked item without its lot (serial) in `fields`: the
+// server would refuse it (MISSING_FIELD), so it is not stored.  The message to
+// show the person, or null.
+export function missingLot(scan, fields = itemFields(scan)) {
+  const tracking = scan.kind === "item" ? scan.item.tracking : "none";
+  if ((tracking !== "lot" && tracking !== "serial") || fields[tracking]) return null;
+  return `${fields.item} is tracked by ${tracking}: scan its ${tracking} label`;
+}
+
 // Store movements (and settle a draft) in one transaction, then sync.
 export async function record(list, { draft = null, deleteDraft = null } = {}) {
   const entries = await db.recordWithDraft(list, draft, deleteDraft);

@@ -3,8 +3,10 @@
 // Move (putaway and transfer): scan from, scan the item (repeat scans count
 // up), then scan to: stored as a putaway when it leaves a receiving location,
 // otherwise a transfer.  Unknown items are stored and sent as scanned; the
-// server holds them for a supervisor.  After a scan the banner confirms it
-// at once; the screen is drawn again after that frame.
+// server holds them for a supervisor.  A lot- or serial-tracked item must be
+// scanned by its lot (serial) label; a move goes on in the lot on its card.
+// After a scan the banner confirms it at once; the screen is drawn again
+// after that frame.
 
 import { afterPaint, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
@@ -15,7 +17,7 @@ export function create(ctx) {
   let dock = null;
   let perScan = 1;
   let recent = [];
-  let move = null; // draft {id: "move", from, item, lot, expiry, qty, known}
+  let move = null; // draft {id: "move", from, item, lot, serial, expiry, qty, known}
 
   async function load() {
     move = (await db.get("drafts", "move")) || null;
@@ -59,7 +61,7 @@ export function create(ctx) {
   async function finishMove(to) {
     const kind = move.fromKind === "receiving" ? "putaway" : "transfer";
     const m = movements.movement(kind, {
-      item: move.item, lot: move.lot, expiry: move.expiry, from: move.from, to, qty: move.qty,
+      item: move.item, lot: move.lot, serial: move.serial, expiry: move.expiry, from: move.from, to, qty: move.qty,
     });
     await movements.record([{ movement: m }], { deleteDraft: "move" });
     note(`${kind}: ${move.qty} × ${move.item} ${move.from} → ${to}`);
@@ -114,6 +116,11 @@ export function create(ctx) {
         feedback("warn", `Lot ${found.code}: scan the item's barcode`);
         return;
       }
+      const missing = movements.missingLot(found);
+      if (missing) {
+        feedback("warn", missing);
+        return;
+      }
       await receive(found);
       return;
     }
@@ -153,12 +160,19 @@ export function create(ctx) {
       return;
     }
     const fields = movements.itemFields(found);
-    if (move.item && (move.item !== fields.item || (move.lot || null) !== fields.lot)) {
+    if (move.lot && move.item === fields.item && !fields.lot) Object.assign(fields, { lot: move.lot, expiry: move.expiry });
+    const missing = movements.missingLot(found, fields);
+    if (missing) {
+      feedback("warn", missing);
+      return;
+    }
+    if (move.item && (move.item !== fields.item || (move.lot || null) !== fields.lot || (move.serial || null) !== fields.serial)) {
       feedback("bad", `One item at a time: finish moving ${move.item} first`);
       return;
     }
     move.item = fields.item;
     move.lot = fields.lot;
+    move.serial = fields.serial;
     move.expiry = fields.expiry;
     move.qty += found.kind === "item" ? found.units : 1;
     await db.putDraft(move);

@@ -6,6 +6,8 @@
 // one transaction; the server counts the return against the RMA and flags
 // RETURN_UNEXPECTED what is not on it or beyond it.  Works offline from the
 // RMAs pulled to the device; what this device has not sent yet counts too.
+// A lot- or serial-tracked item must be scanned by its lot (serial) label;
+// repeat scans go on in the lot on the card.
 // The return in progress is a draft in storage, so it survives a reload.
 
 import { h, itemLabel, qtyControl, tapOnce } from "../ui.js";
@@ -20,7 +22,7 @@ export function create(ctx) {
   let rmas = [];
   let places = { returns: null, quarantine: null };
   let mine = []; // this device's return movements not yet in the server's counts
-  let draft = null; // {id: "return", rma, copy, item, lot, expiry, qty, odd, grade, step}
+  let draft = null; // {id: "return", rma, copy, item, lot, serial, expiry, qty, odd, grade, step}
   let recent = [];
 
   const first = (locations, kind) =>
@@ -118,7 +120,7 @@ export function create(ctx) {
   }
 
   async function open(rma) {
-    draft = { id: "return", rma: rma.number, copy: rma, item: null, lot: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" };
+    draft = { id: "return", rma: rma.number, copy: rma, item: null, lot: null, serial: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" };
     await save();
     feedback("good", `${rma.number}: scan the returned item`);
     render();
@@ -133,14 +135,14 @@ export function create(ctx) {
   }
 
   async function cancelItem() {
-    Object.assign(draft, { item: null, lot: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" });
+    Object.assign(draft, { item: null, lot: null, serial: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" });
     await save();
     render();
     ctx.refocus();
   }
 
   async function take(fields, units) {
-    Object.assign(draft, { item: fields.item, lot: fields.lot, expiry: fields.expiry, qty: draft.qty + units, odd: null, step: draft.grade ? draft.step : "grade" });
+    Object.assign(draft, { item: fields.item, lot: fields.lot, serial: fields.serial, expiry: fields.expiry, qty: draft.qty + units, odd: null, step: draft.grade ? draft.step : "grade" });
     await save();
   }
 
@@ -192,7 +194,7 @@ export function create(ctx) {
     const dock = places.returns.code;
     const t = tally(rma, draft.item);
     const line = t.lines.find((l) => l.received < l.qty) || t.lines[0] || null;
-    const base = { item: draft.item, lot: draft.lot || null, expiry: draft.expiry || null, qty: draft.qty };
+    const base = { item: draft.item, lot: draft.lot || null, serial: draft.serial || null, expiry: draft.expiry || null, qty: draft.qty };
     const list = [{
       movement: movements.movement("return", {
         ...base, to: dock, condition: draft.grade, ref: { rma: rma.number, order_line: line ? line.line : null },
@@ -206,7 +208,7 @@ export function create(ctx) {
     list.push({ movement: after });
     const over = t.received + draft.qty > t.authorised;
     const text = `${draft.qty} × ${draft.item} ${draft.grade}: ${disposition}${bin ? ` → ${bin}` : ""}`;
-    draft = { ...draft, item: null, lot: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" };
+    draft = { ...draft, item: null, lot: null, serial: null, expiry: null, qty: 0, odd: null, grade: null, step: "item" };
     await movements.record(list, { draft });
     mine.push(list[0].movement);
     recent = [`${rma.number}: ${text}`, ...recent].slice(0, 8);
@@ -273,9 +275,15 @@ export function create(ctx) {
       return;
     }
     const fields = movements.itemFields(found);
+    if (draft.lot && draft.item === fields.item && !fields.lot) Object.assign(fields, { lot: draft.lot, expiry: draft.expiry });
+    const missing = movements.missingLot(found, fields);
+    if (missing) {
+      feedback("warn", missing);
+      return;
+    }
     const units = found.kind === "item" ? found.units : 1;
     if (draft.item) {
-      if (draft.item !== fields.item || (draft.lot || null) !== fields.lot) {
+      if (draft.item !== fields.item || (draft.lot || null) !== fields.lot || (draft.serial || null) !== fields.serial) {
         feedback("bad", `Wrong item: that is ${fields.item}. Finish ${draft.item} first (grade it), or cancel it`);
         return;
       }
