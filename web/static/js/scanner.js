@@ -11,8 +11,18 @@
 // would wait for the frame after it (measured: about twice the time to the
 // confirmation).  A code typed before the field is cleared follows the taken
 // text; the next Enter takes only what follows it.
+//
+// Two ways a scan could land elsewhere are caught.  A screen drawn again
+// removes the field that had the focus, and the browser leaves the focus on
+// the page itself without a blur: a key typed then goes to the scan field.
+// A person who tapped a quantity field (data-quantity), typed a number and
+// scanned before finishing would make the scan that number: a burst of keys
+// a few milliseconds apart ending in Enter or Tab (a wedge types far faster
+// than anyone) is taken as a scan, and the field keeps what the person typed.
 
 const EDITABLE = new Set(["INPUT", "SELECT", "TEXTAREA"]);
+const BURST_GAP_MS = 30; // at most this between a wedge's keys
+const BURST_MIN = 4; // keys: no code is shorter
 
 export function createScanner(input, handle) {
   const queue = [];
@@ -78,6 +88,53 @@ export function createScanner(input, handle) {
   }
   input.addEventListener("blur", () => setTimeout(refocus, 0));
   document.addEventListener("click", () => setTimeout(refocus, 0));
+
+  // Nothing has the focus (the field that had it was drawn again): a key
+  // typed now is the start of a scan.
+  document.addEventListener("keydown", (event) => {
+    const active = document.activeElement;
+    if (active && active !== document.body) return;
+    if (event.key.length !== 1 || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (document.querySelector("dialog[open]")) return;
+    input.focus({ preventScroll: true }); // the key's character goes to the field
+  }, true);
+
+  // The keys typed into a quantity field since it took the focus: a burst at
+  // their end, closed by Enter or Tab, is a scan.
+  let keys = [];
+  let before = "";
+  document.addEventListener("focusin", (event) => {
+    if (event.target.matches?.("input[data-quantity]")) {
+      keys = [];
+      before = event.target.value;
+    }
+  });
+  document.addEventListener("keydown", (event) => {
+    const field = event.target;
+    if (!field.matches?.("input[data-quantity]")) return;
+    if (event.key.length === 1) {
+      keys.push({ key: event.key, t: event.timeStamp });
+      return;
+    }
+    if (event.key !== "Enter" && event.key !== "Tab") {
+      keys = []; // Backspace, arrows: a person editing
+      return;
+    }
+    let start = keys.length;
+    let last = event.timeStamp;
+    while (start > 0 && last - keys[start - 1].t <= BURST_GAP_MS) last = keys[--start].t;
+    const burst = keys.slice(start).map((k) => k.key).join("");
+    keys = [];
+    if (burst.length < BURST_MIN) return; // a person's number: the field takes it
+    event.preventDefault();
+    event.stopPropagation();
+    const typed = field.value.endsWith(burst) ? field.value.slice(0, -burst.length) : before;
+    field.value = typed || before;
+    if (field.value !== before) field.dispatchEvent(new Event("change", { bubbles: true }));
+    before = field.value;
+    input.focus({ preventScroll: true });
+    submit(burst, "wedge");
+  }, true);
 
   return { submit, settle, refocus, pending: () => queue.length + (draining ? 1 : 0) };
 }

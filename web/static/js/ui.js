@@ -37,7 +37,7 @@ export function tapOnce(run, action) {
 export function qtyControl(value, onChange, label = "Quantity") {
   const input = h("input", {
     type: "number", inputmode: "numeric", min: "0", step: "1", value: String(value),
-    "aria-label": label, class: "qty-input",
+    "aria-label": label, class: "qty-input", dataset: { quantity: "" },
     onchange: () => onChange(Math.max(0, Math.floor(Number(input.value) || 0))),
   });
   return h(
