@@ -4,9 +4,17 @@
 // supervisor's reason, and its count names the task like any other.  Scan the bin, scan the items (each scan counts up by the
 // scanned pack; the quantity can be typed or stepped), then submit: one count
 // movement per item and lot.  A line scanned by mistake can be removed before
-// submitting (the task's own item stays: 0 says there is none).  Blind by
+// submitting (the task's own line, its item and lot, stays: 0 says there is none).  Blind by
 // default: the expected quantity is never shown unless the task allows it.  The count in progress is a draft in
 // storage, so it survives a reload, offline.
+// A task tapped in the list asks for its bin first: until that bin is scanned
+// (a label that will not scan: type its code) item scans, the quantity and
+// Submit are refused, and another bin is refused as the wrong one.  A bin
+// scanned from the list, or in a free count, that has an open task counts for
+// that task.  An item tracked by lot or serial is counted by its lot (serial):
+// a plain scan of the task's item counts on the task's lot, any other scan
+// without one is refused (the server would reject the count), and a task
+// naming such an item but no lot has no line for it until a lot is scanned.
 
 import { afterPaint, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
@@ -15,7 +23,9 @@ export function create(ctx) {
   const el = h("section", { class: "screen", "aria-label": "Count" });
   let tasks = [];
   let doneTasks = new Set();
-  let draft = null; // {id: "count", task, bin, blind, lines: [{item, lot, qty, known}]}
+  // {id: "count", task, taskBin, bin, blind, lines: [{item, lot, serial, qty, known}]}:
+  // taskBin is the bin the task names, bin the bin scanned (null until it is)
+  let draft = null;
 
   async function load() {
     tasks = (await db.all("tasks")).filter((t) => t.kind === "count" && t.status === "open");
@@ -28,16 +38,44 @@ export function create(ctx) {
     await db.putDraft(draft);
   }
 
+  // A line of `sku` counted under `key`: its lot, or its serial when the item
+  // is tracked by serial (the server keys such stock by the serial).
+  function lineOf(sku, key, known) {
+    const serial = catalog.item(sku)?.tracking === "serial";
+    return { item: sku, lot: serial ? null : key, serial: serial ? key : null, qty: 0, known };
+  }
+
+  const keyOf = (line) => line.lot || line.serial || null;
+  const tracked = (sku) => (catalog.item(sku)?.tracking || "none") !== "none";
+
+  // A new count: of `task` (null for a free count), at `bin` when it was scanned.
+  // The task's item has a line from the start, unless it is tracked and the
+  // task names no lot: a line without one could not be sent, its lots are scanned.
+  function fresh(task, bin) {
+    const made = { id: "count", task: task ? task.id : null, taskBin: task ? task.location : null, bin, blind: task ? task.blind !== false : true, lines: [] };
+    if (task && task.item && (task.lot || !tracked(task.item))) made.lines.push(lineOf(task.item, task.lot || null, true));
+    return made;
+  }
+
+  // The task's own line (its item and lot) stays: 0 says there is none.
+  const ownLine = (task, line) => task && task.item === line.item && (task.lot || null) === keyOf(line);
+
   async function start(task, bin = null) {
-    draft = { id: "count", task: task ? task.id : null, bin: task ? task.location : bin, blind: task ? task.blind !== false : true, lines: [] };
-    if (task && task.item) draft.lines.push({ item: task.item, lot: task.lot || null, qty: 0, known: true });
+    draft = fresh(task, bin);
     await save();
     render();
   }
 
+  // The open task asking for a count of this bin, not yet counted here.
+  const openTaskAt = (code) => tasks.find((t) => t.location === code && !doneTasks.has(t.id)) || null;
+  const draftTask = () => (draft.task ? tasks.find((t) => t.id === draft.task) || null : null);
+
+  // Before the bin is scanned: what to say to an item scan, a quantity, Submit.
+  const binFirst = () => (draft.taskBin ? `Scan bin ${draft.taskBin} first (or type ${draft.taskBin})` : "Scan the bin first");
+
   async function expected(line) {
     const rows = await db.byIndex("stock", "item", line.item);
-    const row = rows.find((r) => r.location === draft.bin && r.lot === (line.lot || ""));
+    const row = rows.find((r) => r.location === draft.bin && r.lot === (keyOf(line) || ""));
     return row ? row.on_hand : 0;
   }
 
@@ -70,21 +108,22 @@ export function create(ctx) {
   }
 
   async function renderDraft() {
-    const task = draft.task ? tasks.find((t) => t.id === draft.task) : null;
+    const task = draftTask();
+    const prompt = draft.bin ? `Bin ${draft.bin}: scan each item` : draft.taskBin ? `Scan bin ${draft.taskBin}` : "Scan the bin";
     el.replaceChildren(
       h("h1", {}, task ? `${isRecount(task) ? "Recount" : "Count"} ${task.id}` : "Free count"),
       ...(task && task.reason ? [h("p", { class: "task-reason", id: "task-reason" }, `Why: ${task.reason}`)] : []),
-      h("p", { class: "prompt", id: "prompt" }, draft.bin ? `Bin ${draft.bin}: scan each item` : "Scan the bin"),
+      h("p", { class: "prompt", id: "prompt" }, prompt),
     );
     const lines = h("div", { class: "lines" });
     for (const line of draft.lines) {
-      const book = draft.blind ? null : await expected(line);
+      const book = draft.blind || !draft.bin ? null : await expected(line);
       lines.append(
-        h("div", { class: "card line", dataset: { item: line.item, lot: line.lot || "" } },
-          h("div", { class: "item-name" }, itemLabel(catalog, line.item), line.lot ? ` · lot ${line.lot}` : ""),
+        h("div", { class: "card line", dataset: { item: line.item, lot: line.lot || "", serial: line.serial || "" } },
+          h("div", { class: "item-name" }, itemLabel(catalog, line.item), line.lot ? ` · lot ${line.lot}` : "", line.serial ? ` · serial ${line.serial}` : ""),
           book === null ? null : h("div", { class: "muted expected" }, `Book: ${book}`),
           qtyControl(line.qty, (n) => ctx.act(() => setQty(line, n)), `Counted ${line.item}`),
-          task && task.item === line.item ? null
+          ownLine(task, line) ? null
             : h("button", { type: "button", class: "secondary remove-line", "aria-label": `Remove ${line.item}`, onclick: tapOnce(ctx.act, () => removeLine(line)) }, "Remove"),
         ),
       );
@@ -92,7 +131,7 @@ export function create(ctx) {
     el.append(lines);
     el.append(
       h("div", { class: "actions" },
-        h("button", { type: "button", id: "submit-count", disabled: !draft.bin || !draft.lines.length, onclick: tapOnce(ctx.act, submit) }, "Submit count"),
+        h("button", { type: "button", id: "submit-count", disabled: !draft.lines.length, onclick: tapOnce(ctx.act, submit) }, "Submit count"),
         h("button", { type: "button", class: "secondary", onclick: tapOnce(ctx.act, cancel) }, "Cancel"),
       ),
     );
@@ -103,8 +142,15 @@ export function create(ctx) {
     else renderTasks();
   }
 
+  // Not before the bin is scanned: refused as an item scanned there is, so "+"
+  // never skips the bin check.
   async function setQty(line, n) {
     if (!draft || !draft.lines.includes(line)) return; // drawn for a count since stored
+    if (!draft.bin) {
+      feedback("warn", binFirst());
+      renderDraft(); // the control shows the count there is, not the refused one
+      return;
+    }
     line.qty = n;
     await save();
     renderDraft();
@@ -125,11 +171,15 @@ export function create(ctx) {
   }
 
   async function submit() {
-    if (!draft || !draft.bin || !draft.lines.length) return; // stored already (a second tap)
+    if (!draft || !draft.lines.length) return; // stored already (a second tap)
+    if (!draft.bin) {
+      feedback("warn", `${binFirst()}, then Submit count`);
+      return;
+    }
     const list = draft.lines.map((line) => ({
       task: draft.task,
       movement: movements.movement("count", {
-        item: line.item, lot: line.lot || null, to: draft.bin, qty: line.qty,
+        item: line.item, lot: line.lot || null, serial: line.serial || null, to: draft.bin, qty: line.qty,
         ref: draft.task ? { count_task: draft.task } : null,
       }),
     }));
@@ -148,27 +198,41 @@ export function create(ctx) {
         feedback("warn", "Scan a bin to count it, or pick a task");
         return;
       }
-      const task = tasks.find((t) => t.location === found.location.code && !doneTasks.has(t.id));
-      await start(task || null, found.location.code);
-      feedback("good", `Counting ${found.location.code}: scan each item`);
+      const code = found.location.code;
+      await start(openTaskAt(code), code);
+      feedback("good", `Counting ${code}: scan each item`);
       return;
     }
     if (found.kind === "location") {
-      if (!draft.bin) {
-        draft.bin = found.location.code;
-        await save();
-        feedback("good", `Counting ${draft.bin}: scan each item`);
-      } else if (found.location.code !== draft.bin) {
-        feedback("bad", `Wrong bin: ${found.location.code}. You are counting ${draft.bin}`);
-        return;
-      } else {
+      const code = found.location.code;
+      if (draft.bin) {
+        if (code !== draft.bin) {
+          feedback("bad", `Wrong bin: ${code}. You are counting ${draft.bin}`);
+          return;
+        }
         feedback("good", `Still counting ${draft.bin}`);
+      } else if (draft.taskBin) {
+        if (code !== draft.taskBin) {
+          feedback("bad", `Wrong bin: ${code}. Count ${draft.taskBin}`);
+          return;
+        }
+        draft.bin = code;
+        await save();
+        feedback("good", `Counting ${code}: scan each item`);
+      } else {
+        // a free count, nothing counted yet: a bin with an open task counts for
+        // it, as the same bin scanned from the list does
+        const task = openTaskAt(code);
+        if (task) draft = fresh(task, code);
+        else draft.bin = code;
+        await save();
+        feedback("good", `Counting ${code}: scan each item`);
       }
       renderDraft();
       return;
     }
     if (!draft.bin) {
-      feedback("warn", "Scan the bin first");
+      feedback("warn", binFirst());
       return;
     }
     if (found.kind === "lot") {
@@ -176,10 +240,18 @@ export function create(ctx) {
       return;
     }
     const item = found.kind === "item" ? found.item.sku : found.code;
-    const lot = found.lot || null;
-    let line = draft.lines.find((l) => l.item === item && (l.lot || null) === lot);
+    const tracking = found.kind === "item" ? found.item.tracking || "none" : "none";
+    let key = (tracking === "serial" ? found.serial : found.lot) || null;
+    const task = draftTask();
+    if (!key && task && task.item === item && task.lot) key = task.lot; // the task's lot: only another is another line
+    const missing = key ? null : movements.missingLot(found, { item, lot: null, serial: null });
+    if (missing) {
+      feedback("warn", missing);
+      return;
+    }
+    let line = draft.lines.find((l) => l.item === item && keyOf(l) === key);
     if (!line) {
-      line = { item, lot, qty: 0, known: found.kind === "item" };
+      line = found.kind === "item" ? lineOf(item, key, true) : { item, lot: key, serial: null, qty: 0, known: false };
       draft.lines.push(line);
     }
     line.qty += found.kind === "item" ? found.units : 1;
