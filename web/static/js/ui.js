@@ -33,18 +33,25 @@ export function tapOnce(run, action) {
   };
 }
 
-// A big quantity control: − [ n ] +.  onChange(n) gets whole numbers >= 0.
+// A big quantity control: − [ n ] +.  onChange(next) gets a function from the
+// quantity as the screen has it when the change is applied to the new one, a
+// whole number >= 0: − and + step from the quantity then, after any scan still
+// being handled (the drawn value may be a scan or a tap behind), and a typed
+// number replaces it.
 export function qtyControl(value, onChange, label = "Quantity") {
   const input = h("input", {
     type: "number", inputmode: "numeric", min: "0", step: "1", value: String(value),
     "aria-label": label, class: "qty-input", dataset: { quantity: "" },
-    onchange: () => onChange(Math.max(0, Math.floor(Number(input.value) || 0))),
+    onchange: () => {
+      const typed = Math.max(0, Math.floor(Number(input.value) || 0));
+      onChange(() => typed);
+    },
   });
   return h(
     "div", { class: "qty" },
-    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} minus one`, onclick: () => onChange(Math.max(0, value - 1)) }, "−"),
+    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} minus one`, onclick: () => onChange((now) => Math.max(0, now - 1)) }, "−"),
     input,
-    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} plus one`, onclick: () => onChange(value + 1) }, "+"),
+    h("button", { type: "button", class: "qty-btn", "aria-label": `${label} plus one`, onclick: () => onChange((now) => now + 1) }, "+"),
   );
 }
 

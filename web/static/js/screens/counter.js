@@ -122,7 +122,7 @@ export function create(ctx) {
         h("div", { class: "card line", dataset: { item: line.item, lot: line.lot || "", serial: line.serial || "" } },
           h("div", { class: "item-name" }, itemLabel(catalog, line.item), line.lot ? ` · lot ${line.lot}` : "", line.serial ? ` · serial ${line.serial}` : ""),
           book === null ? null : h("div", { class: "muted expected" }, `Book: ${book}`),
-          qtyControl(line.qty, (n) => ctx.act(() => setQty(line, n)), `Counted ${line.item}`),
+          qtyControl(line.qty, (next) => ctx.act(() => setQty(line, next)), `Counted ${line.item}`),
           ownLine(task, line) ? null
             : h("button", { type: "button", class: "secondary remove-line", "aria-label": `Remove ${line.item}`, onclick: tapOnce(ctx.act, () => removeLine(line)) }, "Remove"),
         ),
@@ -144,14 +144,14 @@ export function create(ctx) {
 
   // Not before the bin is scanned: refused as an item scanned there is, so "+"
   // never skips the bin check.
-  async function setQty(line, n) {
+  async function setQty(line, next) {
     if (!draft || !draft.lines.includes(line)) return; // drawn for a count since stored
     if (!draft.bin) {
       feedback("warn", binFirst());
       renderDraft(); // the control shows the count there is, not the refused one
       return;
     }
-    line.qty = n;
+    line.qty = next(line.qty);
     await save();
     renderDraft();
   }

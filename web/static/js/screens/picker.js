@@ -145,7 +145,7 @@ export function create(ctx) {
         before ? h("p", { class: "muted", id: "picked-before" }, `${before} of ${task.qty} picked already`) : null,
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Picked"),
-          qtyControl(units, (n) => ctx.act(() => typed(task, n)), "Picked")),
+          qtyControl(units, (next) => ctx.act(() => typed(task, next)), "Picked")),
       ),
       h("div", { class: "actions" },
         h("button", { type: "button", id: "confirm-pick", disabled: units <= 0, onclick: tapOnce(ctx.act, () => confirm(task, null)) }, `Confirm ${units}`),
@@ -164,13 +164,14 @@ export function create(ctx) {
   // A quantity typed or stepped: what the banner says follows it.  Not before
   // the bin is scanned: refused as an item scanned there is, so "+" never
   // skips the bin check.
-  async function typed(task, n) {
+  async function typed(task, next) {
     if (!draft || draft.task !== task.id) return; // drawn for a line since finished
     if (draft.step === "bin") {
       feedback("warn", `Scan bin ${task.location} first`);
       renderWork(); // the control shows the units there are, not the refused ones
       return;
     }
+    const n = next(draft.units);
     draft.units = n;
     if (n > 0) draft.step = n >= task.qty - pickedOf(task) ? "tote" : "item";
     else if (draft.step === "tote") draft.step = "item";

@@ -62,7 +62,7 @@ export function create(ctx) {
           h("span", { class: "label" }, " into "), h("strong", { class: "bin" }, task.to)),
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Taken"),
-          qtyControl(draft.units, (n) => ctx.act(() => taken(task, n)), "Taken")),
+          qtyControl(draft.units, (next) => ctx.act(() => taken(task, next)), "Taken")),
       ),
     );
   }
@@ -73,8 +73,9 @@ export function create(ctx) {
   // A quantity typed or stepped, said as a scan of the item says it.  Refused
   // as such a scan is: before the place the units wait in is scanned (so "+"
   // never skips that check), and beyond what is left to put back.
-  async function taken(task, n) {
+  async function taken(task, next) {
     if (!draft || draft.task !== task.id) return; // drawn for a task since done
+    const n = next(draft.units);
     const refused = draft.step === "from" ? `Scan ${task.location} first`
       : n > task.left ? `Only ${task.left} to put back: scan bin ${task.to}` : null;
     if (refused) {

@@ -38,7 +38,7 @@ export function create(ctx) {
     if (mode === "receive") {
       el.append(
         h("p", { class: "prompt", id: "prompt" }, dock ? `Receiving into ${dock}: scan items` : "Scan the receiving dock"),
-        h("div", { class: "row" }, h("span", { class: "label" }, "Per scan"), qtyControl(perScan, (n) => { perScan = Math.max(1, n); render(); }, "Per scan")),
+        h("div", { class: "row" }, h("span", { class: "label" }, "Per scan"), qtyControl(perScan, (next) => { perScan = Math.max(1, next(perScan)); render(); }, "Per scan")),
         h("ul", { class: "log", id: "receipts" }, recent.map((r) => h("li", {}, r))),
       );
       return;
@@ -50,7 +50,7 @@ export function create(ctx) {
         h("div", { class: "card" },
           h("div", {}, `From ${move.from}`),
           h("div", { class: "item-name" }, itemLabel(catalog, move.item), move.lot ? ` · lot ${move.lot}` : ""),
-          qtyControl(move.qty, (n) => ctx.act(() => setQty(n)), "Moving"),
+          qtyControl(move.qty, (next) => ctx.act(() => setQty(next)), "Moving"),
         ),
       );
     }
@@ -68,9 +68,9 @@ export function create(ctx) {
     move = null;
   }
 
-  async function setQty(n) {
+  async function setQty(next) {
     if (!move || !move.item) return; // stored since it was drawn
-    move.qty = Math.max(1, n);
+    move.qty = Math.max(1, next(move.qty));
     await db.putDraft(move);
     render();
   }

@@ -97,7 +97,7 @@ export function create(ctx) {
       el.append(h("div", { class: "card task", dataset: { step } },
         h("div", { class: "item-name" }, itemLabel(catalog, draft.item), draft.lot ? ` · lot ${draft.lot}` : ""),
         h("div", { class: "row" }, h("span", { class: "label" }, "Returned"),
-          qtyControl(draft.qty, (n) => ctx.act(() => setQty(n)), "Returned")),
+          qtyControl(draft.qty, (next) => ctx.act(() => setQty(next)), "Returned")),
         draft.grade ? h("p", {}, `Condition: ${draft.grade}`) : null));
     }
     if (draft.item && (step === "item" || step === "grade")) {
@@ -146,9 +146,9 @@ export function create(ctx) {
     await save();
   }
 
-  async function setQty(n) {
+  async function setQty(next) {
     if (!draft || !draft.item) return; // stored since it was drawn
-    draft.qty = Math.max(1, n);
+    draft.qty = Math.max(1, next(draft.qty));
     await save();
     render();
   }

@@ -1,0 +1,42 @@
+"""− and + step from the quantity as it is when the tap is handled, in a real
+Chromium: a tap drawn before a scan was handled, or the second tap of two
+quick ones, once set the quantity drawn plus one, undoing the scan or the
+first tap (4 where 5 were scanned and tapped)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from playwright.sync_api import expect
+from pwa_helpers import PHONE, open_app, scan, stocked_items
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+
+def test_steps_add_to_the_quantity_as_it_is_then(signed_in: Any, live_server: LiveServer) -> None:
+    (item,) = stocked_items(live_server.db, 1, skip=162)
+    context = signed_in("counter", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, live_server.url, "count")
+    context.set_offline(True)
+    scan(page, item["bin_barcode"])
+    expect(page.locator("#flash")).to_have_text(f"Counting {item['bin']}: scan each item")
+    scan(page, item["ean"])
+    counted = page.get_by_label(f"Counted {item['sku']}", exact=True)
+    plus = page.get_by_role("button", name=f"Counted {item['sku']} plus one")
+    expect(counted).to_have_value("1")
+
+    # two taps in a row, the second before the first is handled: two more
+    plus.evaluate("(button) => { button.click(); button.click(); }")
+    expect(counted).to_have_value("3")
+    # scans, and a tap between them, before any of them is handled
+    page.evaluate(
+        "([button, code]) => { const { scanner } = window.shelfsync;"
+        " scanner.submit(code, 'wedge'); button.click(); scanner.submit(code, 'wedge'); }",
+        [plus.element_handle(), item["ean"]],
+    )
+    expect(counted).to_have_value("6")
+    page.wait_for_timeout(300)  # nothing more comes of it
+    expect(counted).to_have_value("6")
+    context.close()
