@@ -7,7 +7,9 @@
   clock hours in which that picker picked at all;
 - orders by status;
 - stock value: on hand × unit cost at real locations, by location kind, and
-  how many units have no cost to value them by.
+  how many units have no cost to value them by;
+- movements rejected over the last ``rejected_days`` (they post nothing and
+  open no conflict: recorded work that never counted), the newest first.
 """
 
 from __future__ import annotations
@@ -102,7 +104,28 @@ def _stock_value(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
-def dashboard(conn: sqlite3.Connection, *, days: int = 30, hours: int = 8) -> dict[str, Any]:
+def _rejected(conn: sqlite3.Connection, since: str, shown: int) -> dict[str, Any]:
+    """Rejected movements received since ``since``: how many, and the newest."""
+    rows = conn.execute(
+        "SELECT m.id, m.received_at, d.name, m.user, m.kind, coalesce(i.sku,"
+        " json_extract(m.payload, '$.item')), m.code, m.message FROM movements m"
+        " INDEXED BY movements_rejected"
+        " JOIN devices d ON d.id = m.device_id LEFT JOIN items i ON i.id = m.item_id"
+        " WHERE m.outcome = 'rejected' AND m.received_at >= ? ORDER BY m.server_seq DESC",
+        (since,),
+    ).fetchall()
+    keys = ("movement", "received_at", "device", "user", "kind", "item", "code", "message")
+    return {"count": len(rows), "recent": [dict(zip(keys, r, strict=True)) for r in rows[:shown]]}
+
+
+def dashboard(
+    conn: sqlite3.Connection,
+    *,
+    days: int = 30,
+    hours: int = 8,
+    rejected_days: int = 7,
+    rejected_shown: int = 20,
+) -> dict[str, Any]:
     now = now_ms()
     return {
         "at": ms_to_iso(now),
@@ -117,4 +140,8 @@ def dashboard(conn: sqlite3.Connection, *, days: int = 30, hours: int = 8) -> di
         },
         "orders": _orders(conn),
         "stock_value": _stock_value(conn),
+        "rejected": {
+            "days": rejected_days,
+            **_rejected(conn, ms_to_iso(now - rejected_days * 86_400_000), rejected_shown),
+        },
     }

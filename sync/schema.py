@@ -382,3 +382,7 @@ from . import schema_recounts  # noqa: E402, F401
 # m014 alters cartons (m003).
 # isort: split
 from . import schema_device_cartons  # noqa: E402, F401
+
+# m015 indexes movements (m001).
+# isort: split
+from . import schema_rejected  # noqa: E402, F401
