@@ -120,7 +120,8 @@ class Merger:
             except ValueError:
                 recorded_ms = None
         event_ms, uncertain = self.clock.place(recorded_ms)
-        basis = min(m.basis or 0, seq_no - 1) if m is not None else 0
+        # bounded both ways: a negative one is rejected, yet its row is stored
+        basis = max(0, min(m.basis or 0, seq_no - 1)) if m is not None else 0
         pos = Position(inc.id, self.device_id, inc.seq, basis, event_ms, seq_no)
         result, names = self._decide(m, pos, inc.decode_error)
         self.poster.movement(

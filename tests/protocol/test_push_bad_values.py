@@ -228,3 +228,23 @@ def test_json_nested_a_thousand_deep_is_a_clear_400(
     assert (res.json()["error"], res.json()["message"]) == ("invalid_request", message)
     assert stock(client, sim, "SKU-1", "A-01") == 100
     _next_push_posts(client, sim, 100)
+
+
+@pytest.mark.parametrize("basis", [-1, -(2**63) - 1, -(10**30)])
+def test_a_negative_basis_rejects_that_movement_at_once(
+    client: TestClient, sim: SimDevice, basis: int
+) -> None:
+    """However negative (past what SQLite stores, too): rejected the first time,
+    not three tries of an internal failure."""
+    bad = _record(sim, PICK)
+    bad["basis"] = basis
+    good = _record(sim, PICK)
+    res = _push_json(client, sim, sim.envelope([bad, good]))
+    assert res.status_code == 200, res.text
+    body = res.json()
+    assert body["stopped"] is None
+    first, second = body["results"]
+    assert (first["outcome"], first["code"], first["message"]) == (
+        "rejected", "INVALID_FIELD", "basis: must be 0 or more")  # fmt: skip
+    assert second["outcome"] == "applied"
+    assert stock(client, sim, "SKU-1", "A-01") == 99
