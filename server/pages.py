@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.datastructures import FormData
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
@@ -29,7 +30,23 @@ from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
-__all__ = ["routes", "render_page", "tell_once", "told"]
+__all__ = ["routes", "render_page", "tell_once", "told", "text_fields", "posted_text"]
+
+
+def text_fields(form: FormData) -> dict[str, str]:
+    """A posted form's fields, every one text: a file sent in a field (a
+    multipart body) is refused, naming it, before anything is done with it (it
+    reached the database as a file: a 500)."""
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise InvalidRequest(f"{name}: expected text, not a file")
+    return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+async def posted_text(request: Request) -> dict[str, str]:
+    """The posted form's fields as ``text_fields`` takes them (a file sent is closed)."""
+    async with request.form() as form:
+        return text_fields(form)
 
 
 def render_page(

@@ -22,7 +22,7 @@ from server.api_fleet import revoke_and_record
 from server.auth import allow, check_csrf
 from server.enrol_qr import enrolment_url, qr_svg
 from server.errors import status_of
-from server.pages import render_page
+from server.pages import posted_text, render_page
 from sync.audit import EVENTS, AuditFilter, record, search
 from sync.bulk_accept import bulk_accept
 from sync.conflicts import ConflictFilter, conflict_detail, list_conflicts, parse_conflict_id
@@ -39,10 +39,6 @@ __all__ = ["routes"]
 
 MANAGERS = MANAGER_ROLES
 CODES = tuple(dict.fromkeys((*HOLD_CODES, *CONFLICT_CODES)))
-
-
-def _fields(form: FormData) -> dict[str, str]:
-    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 @allow(*MANAGERS)
@@ -149,7 +145,7 @@ def _form_resolution(number: int, form: dict[str, str], username: str) -> Resolu
 @allow(*MANAGERS)
 async def resolve_form(request: Request) -> Response:
     number = parse_conflict_id(request.path_params["conflict_id"])
-    form = _fields(await request.form())
+    form = await posted_text(request)
     check_csrf(request, form.get("csrf"))
     try:
         resolution = _form_resolution(number, form, request.state.user.username)
@@ -205,7 +201,7 @@ async def devices_page(request: Request) -> Response:
 
 @allow(*MANAGERS)
 async def revoke_form(request: Request) -> Response:
-    form = _fields(await request.form())
+    form = await posted_text(request)
     check_csrf(request, form.get("csrf"))
     device_id = request.path_params["device_id"]
     await request.app.state.store.atransact(
@@ -219,7 +215,7 @@ async def revoke_form(request: Request) -> Response:
 
 @allow(*MANAGERS)
 async def enrol_form(request: Request) -> Response:
-    form = _fields(await request.form())
+    form = await posted_text(request)
     check_csrf(request, form.get("csrf"))
     minutes = request.app.state.settings.enrolment_minutes
     username = request.state.user.username

@@ -12,7 +12,6 @@ and presses Enter.
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import zxingcpp
 from starlette.requests import Request
@@ -23,7 +22,7 @@ from server.api_common import json_response
 from server.api_fulfilment import tracking_url
 from server.auth import ANY_ROLE, allow, check_csrf, public
 from server.errors import status_of
-from server.pages import render_page, tell_once, told
+from server.pages import render_page, tell_once, text_fields, told
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.ids import parse_number
 from sync.orders import get_order
@@ -80,7 +79,7 @@ def _kg(value: object) -> float:
         raise InvalidRequest("weight: the carton's weight in kg, e.g. 1.25") from None
 
 
-async def _station_action(request: Request, number: str, form: Any) -> str:
+async def _station_action(request: Request, number: str, form: dict[str, str]) -> str:
     """Do what the submitted form asks; returns what to tell the packer."""
     store, user = request.app.state.store, request.state.user.username
     action = form.get("action")
@@ -118,13 +117,13 @@ async def pack_page_view(request: Request) -> Response:
     number = request.path_params["number"]
     message, error, status_code = None, None, 200
     if request.method == "POST":
-        form = await request.form()
-        check_csrf(request, form.get("csrf"))
-        try:
-            tell_once(request, await _station_action(request, number, form))
-            return RedirectResponse(request.url.path, status_code=303)
-        except ShelfsyncError as exc:  # nothing done: the page again, with why
-            error, status_code = exc.message, status_of(exc)
+        async with request.form() as form:  # closes a file sent in it
+            check_csrf(request, form.get("csrf"))
+            try:
+                tell_once(request, await _station_action(request, number, text_fields(form)))
+                return RedirectResponse(request.url.path, status_code=303)
+            except ShelfsyncError as exc:  # nothing done: the page again, with why
+                error, status_code = exc.message, status_of(exc)
     else:
         message = told(request)
     state = await request.app.state.store.aread(packing_state, number)

@@ -74,3 +74,24 @@ def test_page_forms_with_nonsense_show_the_error_not_a_crash(
         res = client.post(url, data={"csrf": csrf, **form})
         assert 400 <= res.status_code < 500, (url, form, res.status_code)
         assert 'class="alert"' in res.text
+
+
+@pytest.mark.parametrize(
+    ("fields", "file_in"),
+    [({"action": "open"}, "station"),
+     ({"action": "scan", "carton": "{carton}", "item": "SKU-2", "qty": "1"}, "lot")],
+    ids=["open, a file as the station", "scan, a file as the lot"],
+)  # fmt: skip
+def test_a_file_in_a_packing_form_field_is_refused_and_nothing_is_done(
+    client: TestClient, numbers: dict[str, str], fields: dict[str, str], file_in: str
+) -> None:
+    url = f"/pack/{numbers['order']}"
+    before = client.get(url).text
+    data = {"csrf": csrf_of(before), **{k: v.format(**numbers) for k, v in fields.items()}}
+    res = client.post(url, data=data, files={file_in: ("x.txt", b"PACK-1", "text/plain")})
+    assert res.status_code == 400, res.text
+    assert f"{file_in}: expected text, not a file" in res.text
+    assert 'class="alert"' in res.text
+    packing = client.get(f"/api/orders/{numbers['order']}/packing").json()
+    assert [c["number"] for c in packing["cartons"]] == [numbers["carton"]]  # none opened
+    assert [line["packed"] for line in packing["lines"]] == [0]  # nothing packed
