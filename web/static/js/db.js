@@ -4,18 +4,22 @@
 //   meta       {key, value}: device_id, token, epoch, cursor, clock_offset_ms,
 //              username, next_seq, last_sync_at, device_last_seq
 //   outbox     movements not yet answered by the server, by id; index seq
-//   sent       movements the server answered (outcome, server_seq), kept 30 days
+//   sent       movements the server answered (outcome, server_seq), kept 30 days;
+//              an entry of either with `noticed` set was rejected and the person
+//              was told (or it was rejected before this device told of rejections)
 //   items, barcodes, locations, lots, stock, tasks: the device's copy from pull
 //   rmas       open RMAs with their lines, from pull (for the Returns screen)
 //   drafts     work in progress on a screen (a count being made, a pick's units)
 //   notices    supervisors' resolutions of this device's movements, from pull,
-//              by resolution id, until the person has seen them (then 30 days)
+//              by resolution id, and this device's movements the server
+//              rejected, by "rejected:<movement id>", until the person has seen
+//              them (then 30 days)
 //
 // Every function runs one transaction and resolves when it has committed.
 // Nothing here fetches: a network call never happens inside a transaction.
 
 const NAME = "shelfsync";
-const VERSION = 3;
+const VERSION = 4;
 const COPY = ["items", "barcodes", "locations", "lots", "stock", "tasks", "rmas"];
 export const SENT_KEEP_DAYS = 30;
 
@@ -58,6 +62,17 @@ function upgrade(db, oldVersion, tx) {
     offset.onsuccess = () => {
       const at = Date.now() + ((offset.result && offset.result.value) || 0) - 5000;
       meta.put({ key: "notices_since", value: new Date(at).toISOString() });
+    };
+  }
+  if (oldVersion < 4 && oldVersion >= 1) {
+    // movements rejected before rejections were notices are not news now (as
+    // resolutions from before the notices store are not): marked as told, so a
+    // pull with reset, which sends their results again, makes no notice of them
+    tx.objectStore("sent").openCursor().onsuccess = (event) => {
+      const cursor = event.target.result;
+      if (!cursor) return;
+      if (cursor.value.outcome === "rejected") cursor.update({ ...cursor.value, noticed: true });
+      cursor.continue();
     };
   }
 }
@@ -143,10 +158,11 @@ export function pendingSummary() {
   });
 }
 
-// The server answered: move the answered movements from the outbox to the sent log.
+// The server answered: move the answered movements from the outbox to the sent
+// log; a rejected one becomes a notice in the same transaction.
 export function acknowledge(results, at, device) {
   return run(
-    ["outbox", "sent"],
+    ["outbox", "sent", "notices"],
     "readwrite",
     async (s) => {
       let moved = 0;
@@ -154,7 +170,7 @@ export function acknowledge(results, at, device) {
         const entry = await done(s.outbox.get(result.id));
         if (!entry || entry.seq !== result.seq) continue;
         s.outbox.delete(result.id);
-        s.sent.put({
+        const sent = {
           ...entry,
           device,
           acked_at: at,
@@ -163,7 +179,8 @@ export function acknowledge(results, at, device) {
           code: result.code || null,
           server_seq: result.server_seq,
           message: result.message || null,
-        });
+        };
+        s.sent.put(await noticeRejected(s.notices, sent, result, at));
         moved += 1;
       }
       return moved;
@@ -245,8 +262,10 @@ function gtinKeys(code) {
 }
 
 // Apply one pull page; with reset, the copy is cleared first (never the outbox).
+// A result may bring a rejection the push's answer did not (it was lost): the
+// notice is made here then, with the movement still in the sent log or the outbox.
 export function applyPull(page, reset) {
-  return run([...COPY, "meta", "sent", "notices"], "readwrite", async (s) => {
+  return run([...COPY, "meta", "outbox", "sent", "notices"], "readwrite", async (s) => {
     if (reset) for (const name of COPY) s[name].clear();
     const c = page.changes || {};
     for (const item of c.items || []) {
@@ -266,9 +285,16 @@ export function applyPull(page, reset) {
       else s.rmas.put(rma);
     }
     const since = (await done(s.meta.get("notices_since")))?.value || null;
+    const now = new Date().toISOString();
     for (const result of c.results || []) {
       const entry = await done(s.sent.get(result.id));
-      if (entry) s.sent.put({ ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null });
+      if (entry) {
+        const updated = { ...entry, outcome: result.outcome, code: result.code || null, message: result.message || null };
+        s.sent.put(await noticeRejected(s.notices, updated, result, now));
+      } else if (result.outcome === "rejected") {
+        const pending = await done(s.outbox.get(result.id));
+        if (pending && !pending.noticed) s.outbox.put(await noticeRejected(s.notices, pending, result, now));
+      }
       for (const resolution of result.resolutions || []) await addNotice(s.notices, result, resolution, entry, since);
     }
     s.meta.put({ key: "cursor", value: page.cursor });
@@ -360,9 +386,23 @@ function write(s, movements, { seq, n }, draft, deleteId) {
   return { entries, next: { seq, n } };
 }
 
-// -- notices: what a supervisor decided about this device's movements --------------------
+// -- notices: what a supervisor decided about this device's movements, and which
+// of them the server rejected ----------------------------------------------------------
 
-// Kept with the movement as the device recorded it (the sent log is pruned).
+// Both are kept with the movement as the device recorded it (the sent log is pruned).
+function recorded(m) {
+  return {
+    kind: m.kind || null,
+    user: m.user || null,
+    item: m.item || null,
+    lot: m.lot || null,
+    from: m.from || null,
+    to: m.to || null,
+    qty: m.qty ?? null,
+    recorded_at: m.recorded_at || null,
+  };
+}
+
 // A notice already there is left alone, so a pull with reset, which sends every
 // result again, does not bring back what the person has seen; nor one older
 // than the notices store on this device, or than 30 days (seen ones are pruned).
@@ -370,7 +410,6 @@ async function addNotice(store, result, resolution, entry, since) {
   if (!resolution.id || (await done(store.get(resolution.id)))) return;
   if (resolution.at && since && Date.parse(resolution.at) < Date.parse(since)) return;
   if (resolution.at && Date.parse(resolution.at) < Date.now() - SENT_KEEP_DAYS * 86400e3) return;
-  const m = entry ? entry.movement : {};
   store.put({
     id: resolution.id,
     movement: result.id,
@@ -380,16 +419,35 @@ async function addNotice(store, result, resolution, entry, since) {
     by: resolution.by || null,
     at: resolution.at || null,
     conflict: resolution.conflict || null,
-    kind: m.kind || null,
-    user: m.user || null,
-    item: m.item || null,
-    lot: m.lot || null,
-    from: m.from || null,
-    to: m.to || null,
-    qty: m.qty ?? null,
-    recorded_at: m.recorded_at || null,
+    ...recorded(entry ? entry.movement : {}),
     seen_at: null,
   });
+}
+
+// A rejected movement of this device (an outbox or sent entry): one notice
+// "rejected:<id>", made once.  The entry is marked `noticed` in the same
+// transaction and returned for the caller to store, so neither a replayed
+// answer, nor a pull with reset (every result again), nor the sent log pushed
+// again after a server restore brings back a notice the person has seen, even
+// once it is pruned.  A result the device holds no entry of (pruned: older than
+// 30 days) makes none.
+async function noticeRejected(store, entry, result, at) {
+  if (result.outcome !== "rejected" || entry.noticed) return entry;
+  const id = `rejected:${result.id}`;
+  if (!(await done(store.get(id)))) {
+    store.put({
+      id,
+      type: "rejected",
+      movement: result.id,
+      outcome: "rejected",
+      code: result.code || null,
+      message: result.message || null,
+      at,
+      ...recorded(entry.movement || {}),
+      seen_at: null,
+    });
+  }
+  return { ...entry, noticed: true };
 }
 
 export async function unseenNotices() {

@@ -1,8 +1,11 @@
-// What a supervisor decided about this device's movements, shown until the
-// person taps "Seen".  Pull brings the resolutions with the device's results
-// (db.applyPull keeps them as notices, in the pull's own transaction); this
-// module reads them again after every sync and shows each in plain words:
-// "Your count of 5 × SKU-1 at A-01-02 was accepted by supervisor: “…”".
+// What a supervisor decided about this device's movements, and which of them
+// the server rejected, shown until the person taps "Seen".  Pull brings the
+// resolutions with the device's results, a push's answer (or a pull's results)
+// the rejections; db keeps both as notices, in the transaction that records
+// them.  This module reads them again after every sync and shows each in plain
+// words, the rejected ones under "Not stored" apart from the decisions:
+// "Your count of 5 × SKU-1 at A-01-02 was accepted by supervisor: “…”",
+// "Your receipt of 1 × CHM-1003 to DOCK-1 was not stored: lot: required for CHM-1003."
 
 import { ago } from "./clock.js";
 import { h } from "./ui.js";
@@ -31,6 +34,9 @@ const KIND = {
   adjust: "adjustment",
 };
 
+// a movement of this device the server rejected (db.noticeRejected), not a decision
+const rejected = (notice) => notice.type === "rejected";
+
 // `user` is the person logged in: someone else's work on a shared device is
 // named as theirs ("ana's count of …"), not "your".
 export function describe(notice, catalog = null, user = null) {
@@ -46,9 +52,19 @@ export function describe(notice, catalog = null, user = null) {
     if (notice.to) what += ` to ${notice.to}`;
   }
   if (notice.lot) what += `, lot ${notice.lot}`;
+  if (rejected(notice)) {
+    const why = notice.message || notice.code || ""; // the server's words
+    return `${what} was not stored${why ? `: ${why}` : ""}${/[.!?]$/.test(why) ? "" : "."}`;
+  }
   const [verb, after] = DONE[notice.action] || [`was resolved (${notice.action})`, ""];
   return `${what} ${verb}${notice.by ? ` by ${notice.by}` : ""}${after}.`;
 }
+
+// each kind of notice under its own heading, the rejections first
+const GROUPS = [
+  ["rejected", "Not stored", rejected],
+  ["decided", "A supervisor decided", (n) => !rejected(n)],
+];
 
 export function attach({ el, db, sync, catalog, user = null, refocus = () => {} }) {
   let shown = "";
@@ -60,20 +76,29 @@ export function attach({ el, db, sync, catalog, user = null, refocus = () => {} 
     refocus();
   }
 
+  function card(n) {
+    const dataset = { notice: n.id, movement: n.movement, ...(rejected(n) ? { code: n.code || "" } : { action: n.action }) };
+    return h("div", { class: rejected(n) ? "card notice rejected" : "card notice", role: "status", dataset },
+      h("p", { class: "notice-text" }, describe(n, catalog, user)),
+      n.reason ? h("p", { class: "notice-reason" }, `Reason: “${n.reason}”`) : null,
+      h("div", { class: "row" },
+        h("span", { class: "muted" }, n.at ? `${ago(n.at)}` : ""),
+        h("button", { type: "button", class: "secondary", "aria-label": `Seen: ${describe(n, null, user)}`, onclick: () => seen([n.id]) }, "Seen"),
+      ),
+    );
+  }
+
   function render(notices) {
     el.hidden = notices.length === 0;
     el.replaceChildren();
     if (!notices.length) return;
-    el.append(h("h2", {}, notices.length === 1 ? "A supervisor decided" : `A supervisor decided (${notices.length})`));
-    for (const n of notices) {
+    for (const [group, title, belongs] of GROUPS) {
+      const some = notices.filter(belongs);
+      if (!some.length) continue;
       el.append(
-        h("div", { class: "card notice", role: "status", dataset: { notice: n.id, action: n.action, movement: n.movement } },
-          h("p", { class: "notice-text" }, describe(n, catalog, user)),
-          n.reason ? h("p", { class: "notice-reason" }, `Reason: “${n.reason}”`) : null,
-          h("div", { class: "row" },
-            h("span", { class: "muted" }, n.at ? `${ago(n.at)}` : ""),
-            h("button", { type: "button", class: "secondary", "aria-label": `Seen: ${describe(n, null, user)}`, onclick: () => seen([n.id]) }, "Seen"),
-          ),
+        h("div", { class: "notice-group", dataset: { group } },
+          h("h2", {}, some.length === 1 ? title : `${title} (${some.length})`),
+          some.map(card),
         ),
       );
     }
