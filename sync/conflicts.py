@@ -231,7 +231,9 @@ def _detail(conn: sqlite3.Connection, conflict_id: int, count: int) -> dict[str,
     out["ledger"], out["stock"], out["stock_at"] = [], None, None
     if item_id is not None and location_id is not None:
         key = (int(item_id), int(location_id), m["lot"])
-        out["stock_at"] = catalog_for(conn).locations_by_id[key[1]].code
+        out["stock_at"] = conn.execute(  # the catalog holds only active places
+            "SELECT code FROM locations WHERE id = ?", (key[1],)
+        ).fetchone()[0]
         entries, out["stock"] = around(conn, key, _posted_at(conn, seq, r["kind"]), count=count)
         out["ledger"] = [{**e, "this": e["movement"] == r["movement_id"]} for e in entries]
         if out["held"] and r["kind"] == "count":
@@ -278,6 +280,8 @@ def _named_place(conn: sqlite3.Connection, wire: dict[str, Any]) -> int | None:
     """The first real place a movement names that the catalog knows: a movement
     held for an unknown location resolved none, yet a transfer out of a known
     bin into an unknown one has that bin's stock to show."""
+    if not isinstance(wire, dict):
+        return None
     catalog = catalog_for(conn)
     for side in ("from", "to"):
         found = catalog.location(str(wire.get(side) or ""))

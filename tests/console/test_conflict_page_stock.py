@@ -12,6 +12,7 @@ had posted nothing), so an accepted count of 60 against a book of 100 showed
 from __future__ import annotations
 
 import re
+import sqlite3
 from collections.abc import Callable
 from typing import Any
 
@@ -20,7 +21,9 @@ from consolecalls import only_conflict, resolve, stock
 from devicesim import SimDevice
 from starlette.testclient import TestClient
 
+from server.database import Store
 from server.users import User
+from sync.meta import bump_catalog_version
 
 
 def _stock_line(client: TestClient, conflict: str) -> str | None:
@@ -110,3 +113,18 @@ def test_a_transfer_held_for_an_unknown_bin_shows_the_stock_of_the_bin_it_leaves
     receipt = client.get(f"/api/conflicts/{by_movement[received['id']]}").json()
     assert (receipt["stock"], receipt["stock_at"]) == (None, None)
     assert _stock_line(client, by_movement[received["id"]]) is None
+
+
+def test_a_conflict_at_a_place_made_inactive_since_still_shows_its_stock(
+    client: TestClient, conflict_of: Callable[..., dict[str, Any]], store: Store
+) -> None:
+    row = conflict_of("pick", "SKU-2", 80, from_="A-01", to="TOTE-1", code="NEGATIVE_STOCK")
+
+    def retire(conn: sqlite3.Connection) -> None:  # as a catalog change would
+        conn.execute("UPDATE locations SET active = 0 WHERE code = 'A-01'")
+        bump_catalog_version(conn)
+
+    store.transact(retire)
+    detail = client.get(f"/api/conflicts/{row['id']}")
+    assert detail.status_code == 200, detail.text
+    assert (detail.json()["stock_at"], detail.json()["stock"]["now"]) == ("A-01", -30)
