@@ -38,6 +38,18 @@ def task_of(conn: sqlite3.Connection, task: str, line_id: int) -> TaskPick | Non
     return None if row is None else tuple(row)
 
 
+def _still_needed(conn: sqlite3.Connection, task_id: int) -> int:
+    """What the task's line lacks beyond what was picked for it and what is still
+    reserved for it (its short task's reservation already released)."""
+    row = conn.execute(
+        "SELECT ol.qty - ol.picked - (SELECT coalesce(sum(r.qty), 0) FROM reservations r"
+        "   WHERE r.order_line_id = ol.id AND r.released_at IS NULL)"
+        " FROM pick_tasks t JOIN order_lines ol ON ol.id = t.order_line_id WHERE t.id = ?",
+        (task_id,),
+    ).fetchone()
+    return max(0, int(row[0]))
+
+
 def short_pick(
     conn: sqlite3.Connection,
     task: TaskPick,
@@ -60,7 +72,9 @@ def short_pick(
     walk = conn.execute(
         "SELECT coalesce(max(walk), 0) FROM pick_tasks WHERE pick_list_id = ?", (list_id,)
     ).fetchone()[0]
-    need = missing
+    # no more than the line still lacks: units picked for it outside the task (another
+    # device's pick), or still reserved for it elsewhere, are not missing
+    need = min(missing, _still_needed(conn, task_id))
     for location_id, found_lot, free in available(conn, item_id):
         if need <= 0:
             break

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from devicesim import synced_device
 from intake.floor import more_totes, on_hand, pick, tasks, wave_for
 from orders.orderdata import order
 from starlette.testclient import TestClient
@@ -100,3 +101,30 @@ def test_a_smaller_pick_without_a_reason_is_not_a_short_pick(
     assert sim.push()["results"][0]["conflicts"] == []
     assert {t["id"]: t["status"] for t in tasks(sim)}[task["id"]] == "done"
     assert client.get(f"/api/orders/{made['number']}").json()["status"] == "picked"
+
+
+def test_a_short_pick_allocates_again_only_what_the_line_still_lacks(
+    client: TestClient, manager: User, make_user: Callable[..., User]
+) -> None:
+    """Another device picked 5 of the line's 10 outside the task: the task's picker
+    then finds only 2 of its 10 and says so.  3 are missing, not 8: a new task for
+    8 left 5 reserved for an order already picked, out of every other order's reach."""
+    made = client.post("/api/orders", json=order("S-9", ("SKU-1", 10))).json()
+    line = f"{made['number']}/1"
+    sim, by_line = wave_for(client, make_user)
+    task = by_line[line]
+    other = synced_device(client, make_user, "no-list", "picker")
+    other.record("pick", "SKU-1", 5, from_="A-01", to="TOTE-2", ref={"order_line": line})
+    assert other.push()["results"][0]["outcome"] == "applied"
+
+    pick(sim, task, 2, reason="only 2 in the bin")
+    [result] = sim.push()["results"]
+    assert (result["outcome"], result["conflicts"]) == ("applied", [])
+    [extra] = [t for t in tasks(sim) if t["id"] != task["id"] and t["status"] == "open"]
+    assert (extra["location"], extra["qty"]) == ("A-03", 3)
+    pick(sim, extra)
+    sim.push()
+    now = client.get(f"/api/orders/{made['number']}").json()
+    assert now["status"] == "picked"  # nothing left promised to it:
+    assert (now["lines"][0]["reserved"], now["lines"][0]["reservations"]) == (0, [])
+    assert on_hand(client, "SKU-1", task["tote"]) + on_hand(client, "SKU-1", "TOTE-2") == 10
