@@ -59,7 +59,7 @@ def _line_of(conn: sqlite3.Connection, ref: str) -> sqlite3.Row | None:
     if parsed is None:
         return None
     row: sqlite3.Row | None = conn.execute(
-        "SELECT ol.id, ol.qty, ol.picked, ol.item_id FROM order_lines ol"
+        "SELECT ol.id, ol.qty, ol.picked, ol.item_id, o.number, o.status FROM order_lines ol"
         " JOIN orders o ON o.id = ol.order_id WHERE o.number = ? AND ol.line_no = ?",
         parsed,
     ).fetchone()
@@ -161,6 +161,12 @@ def reallocate_overpick(
     line = _line_of(conn, ref)
     if line is None or movement["kind"] != "pick":
         raise InvalidRequest("reallocate is for a pick against an order line")
+    if line["status"] == "cancelled":
+        # its cancel gave every unit picked for it, the extra ones too, a put-back task
+        raise InvalidRequest(
+            f"{line['number']} was cancelled: its put-back tasks return all it picked,"
+            " the extra units too; accept this conflict instead"
+        )
     item_id, tote_id, lot = movement["item_id"], movement["to_id"], movement["lot"]
     counted = (
         conn.execute(

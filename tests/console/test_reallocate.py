@@ -257,3 +257,29 @@ def test_a_line_whose_list_finished_short_is_picked_from_the_next_wave(
     assert pat.push()["results"][0]["outcome"] == "applied"
     assert _order_status(client, waiting["number"]) == "picked"
     assert store.read(verify) == []
+
+
+def test_an_overpick_of_a_cancelled_order_is_not_reallocated(
+    client: TestClient, make_sim: Callable[..., SimDevice], supervisor: User, store: Store
+) -> None:
+    """Its cancel gave all 60 units in the tote a put-back: reallocating the 30
+    extra too would promise them twice (to another order, and back to the bin)."""
+    first = _order(client, "R-9", 30)
+    _, row = _overpick(client, make_sim, first["lines"][0]["line"])
+    cancelled = client.post(f"/api/orders/{first['number']}/cancel", json={"reason": "called"})
+    assert cancelled.status_code == 200, cancelled.text
+    waiting = _order(client, "R-10", 60)  # would take the tote's units
+
+    refused = resolve(client, row["id"], action="reallocate", reason="give them away")
+    assert refused.status_code == 400, refused.text
+    assert refused.json()["message"] == (
+        f"{first['number']} was cancelled: its put-back tasks return all it picked,"
+        " the extra units too; accept this conflict instead"
+    )
+    again = client.get(f"/api/orders/{waiting['number']}").json()
+    assert [r["location"] for r in again["lines"][0]["reservations"]] == ["A-01"]
+    assert (
+        resolve(client, row["id"], action="accept", reason="the put-back has them").status_code
+        == 201
+    )
+    assert store.read(verify) == []
