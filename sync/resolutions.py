@@ -243,11 +243,32 @@ def _check_voidable(movement: sqlite3.Row, done: str) -> None:
     if movement["kind"] == "count":
         raise InvalidRequest(f"a posted count is corrected by a new count, not {done}")
     ref = json.loads(movement["payload"]).get("ref") or {}
-    if movement["kind"] == "pick" and ref.get("order_line"):
+    kind = movement["kind"]
+    if kind == "pick" and ref.get("order_line"):
         raise InvalidRequest(
             f"this pick counted against order line {ref['order_line']}, so it is not {done}"
             " here: reallocate the units (OVERPICK) or accept"
         )
+    counted = _counted_against(kind, ref)
+    if counted is not None:
+        raise InvalidRequest(
+            f"this {kind} counted against {counted}, so it is not {done} here: accept it,"
+            " and record a movement that puts right what happened"
+        )
+
+
+def _counted_against(kind: str, ref: dict[str, Any]) -> str | None:
+    """What besides stock a posted movement counted against: undoing its ledger
+    entries alone would leave a line's packed or shipped units, an RMA's
+    received ones or a put-back task done as they were."""
+    if kind in ("pack", "ship") and ref.get("order_line"):
+        return f"order line {ref['order_line']}"
+    if kind == "return" and ref.get("rma"):
+        return str(ref["rma"])
+    task = str(ref.get("task") or "")
+    if kind in ("putaway", "transfer") and task.startswith("PB-"):
+        return f"put-back task {task}"
+    return None
 
 
 def _act(
