@@ -1,0 +1,225 @@
+"""The units in a picker's hand, in a real Chromium: kept, counted only if
+taken, and of the serial the line wants.
+
+Units scanned into a line that then leaves the device (its list reassigned
+to someone else, or its order cancelled) are stored as a pick naming the line
+and task, in the sync that notices, and the screen says so; the server gets
+the pick.  A pick the server rejects no longer counts toward its line: the
+line is open again, to pick for real.  A serial-tracked line wants its own
+serial label: the plain EAN and another serial are refused, and the pick
+names the serial, which the server applies.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import httpx2
+import pytest
+from devicesim import SimDevice
+from liveserver import ROOT, cli, server_env
+from playwright.sync_api import Page, expect
+from pwa_helpers import (
+    app_page,
+    location_barcode,
+    make_pick_list,
+    one_line_list,
+    scan,
+    sent_log,
+    supervisor,
+    sync_now,
+    until_sent,
+    wait_synced,
+)
+
+if TYPE_CHECKING:
+    from conftest import LiveServer
+
+
+def _stored(api: Any, url: str, movement_id: str) -> dict[str, Any]:
+    answer = api.get(f"{url}/api/movements/{movement_id}")
+    assert answer.ok, answer.text()
+    return dict(answer.json())
+
+
+def _reopen(page: Page, url: str, number: str) -> None:
+    page.reload()
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    page.goto(f"{url}/app#pick/{number}")
+
+
+@pytest.mark.parametrize(
+    ("skip", "leaves", "why"),
+    [
+        (120, "reassigned", "{number} was reassigned to counter"),
+        (122, "cancelled", "its line was cancelled"),
+    ],
+)
+def test_units_scanned_into_a_line_that_leaves_are_stored(
+    signed_in: Any, live_server: LiveServer, skip: int, leaves: str, why: str
+) -> None:
+    url, db = live_server.url, live_server.db
+    sup, api, item, pick_list, task = one_line_list(signed_in, url, db, skip=skip, qty=3)
+    number = pick_list["number"]
+    context, page = app_page(signed_in, url, f"pick/{number}")
+    flash = page.locator("#flash")
+    scan(page, location_barcode(db, task["location"]))
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    expect(page.locator(".task .qty-input")).to_have_value("2")
+
+    if leaves == "reassigned":
+        given = api.post(f"{url}/api/pick-lists/{number}/assign", data={"username": "counter"})
+        assert given.ok, given.text()
+    else:
+        order = task["order_line"].split("/")[0]
+        cancelled = api.post(f"{url}/api/orders/{order}/cancel", data={"reason": "customer"})
+        assert cancelled.ok, cancelled.text()
+    sync_now(page)
+
+    kept = f"2 × {item['sku']} picked from {number} stored"
+    expect(flash).to_have_text(f"{kept}; {why.format(number=number)}")
+    expect(flash).to_have_attribute("data-kind", "warn")
+    until_sent(page, 1)
+    wait_synced(page)
+    log = sent_log(page)
+    assert log["outbox"] == []
+    (entry,) = log["sent"]
+    m = entry["movement"]
+    assert (m["kind"], m["item"], m["from"], m["to"], m["qty"], m["ref"]) == (
+        "pick", item["sku"], task["location"], task["tote"], 2,
+        {"order_line": task["order_line"], "task": task["id"]},
+    )  # fmt: skip
+    assert entry["outcome"] != "rejected", entry
+    assert _stored(api, url, m["id"])["outcome"] == entry["outcome"]
+    drafts = page.evaluate("window.shelfsync.db.all('drafts')")
+    assert [d for d in drafts if d.get("units")] == []
+
+    if leaves == "reassigned":
+        # the note says what was stored, still after a reload, until OK
+        note = page.locator(f"[data-gone='{number}']")
+        expect(note).to_contain_text(kept)
+        expect(note).to_contain_text("What you already picked from it is sent as usual")
+        _reopen(page, url, number)
+        expect(note).to_contain_text(kept)
+        note.get_by_role("button", name="OK").click()
+        expect(page.locator("[data-gone]")).to_have_count(0)
+    else:
+        _reopen(page, url, number)
+        expect(page.locator(".task")).to_have_count(0)
+    assert len(sent_log(page)["sent"]) == 1  # stored once, not at every load
+    context.close()
+    sup.close()
+
+
+def test_a_rejected_pick_does_not_count_toward_its_line(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    url, db = live_server.url, live_server.db
+    sup, api, item, pick_list, task = one_line_list(signed_in, url, db, skip=124, qty=2)
+    number = pick_list["number"]
+    context, page = app_page(signed_in, url, f"pick/{number}")
+    card = page.locator(".task")
+
+    # the line picked in full offline, by a device whose movements the server
+    # will refuse (a negative basis: INVALID_FIELD)
+    context.set_offline(True)
+    cursor = page.evaluate("window.shelfsync.sync.state.cursor")
+    page.evaluate("window.shelfsync.sync.state.cursor = -1")
+    scan(page, location_barcode(db, task["location"]))
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    scan(page, location_barcode(db, task["tote"]))
+    expect(page.locator("#list-done")).to_be_visible()
+    page.evaluate("(c) => { window.shelfsync.sync.state.cursor = c; }", cursor)
+    context.set_offline(False)
+    sync_now(page)
+    until_sent(page, 1)
+    (entry,) = sent_log(page)["sent"]
+    assert entry["outcome"] == "rejected", entry
+    assert _stored(api, url, entry["id"])["outcome"] == "rejected"
+
+    # the line is open again: nothing of it was taken
+    _reopen(page, url, number)
+    expect(card).to_have_attribute("data-task", task["id"])
+    expect(card).to_have_attribute("data-step", "bin")
+    expect(page.locator("#picked-before")).to_have_count(0)
+    page.goto(f"{url}/app#pick")
+    expect(page.locator(f"[data-list='{number}']")).to_have_text(f"{number} · 0/1 lines")
+
+    # picked for real, it is taken
+    page.goto(f"{url}/app#pick/{number}")
+    scan(page, location_barcode(db, task["location"]))
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    scan(page, location_barcode(db, task["tote"]))
+    expect(page.locator("#list-done")).to_be_visible()
+    until_sent(page, 2)
+    served = api.get(f"{url}/api/pick-lists/{number}").json()
+    assert [t["status"] for t in served["tasks"]] == ["done"]
+    context.close()
+    sup.close()
+
+
+SERIAL_SKU, SERIAL_EAN = "E2E-SER-KEPT", "4009997000112"
+
+
+def _serial_unit_in_a_pick_bin(db: Path, url: str, tmp_path: Path) -> None:
+    items = tmp_path / "items.csv"
+    items.write_text(f"sku,name,tracking,barcodes\n{SERIAL_SKU},Meter,serial,{SERIAL_EAN}\n")
+    subprocess.run(cli("import", "items", str(items), "--db", str(db)), cwd=ROOT,
+                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        (bin_code,) = conn.execute(
+            "SELECT code FROM locations WHERE kind='pick' AND active=1"
+            " ORDER BY pick_seq DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        conn.close()
+    with httpx2.Client(base_url=url, timeout=30) as http:
+        dev = SimDevice.register(http, username="counter", password="counter-demo")
+        dev.pull_all()
+        dev.record("receive", SERIAL_SKU, 1, to="DOCK-1", serial="SN-A")
+        dev.record("putaway", SERIAL_SKU, 1, from_="DOCK-1", to=bin_code, serial="SN-A")
+        res = dev.push()
+        assert [r["outcome"] for r in res["results"]] == ["applied", "applied"], res
+
+
+def test_a_serial_line_wants_its_own_serial_label(
+    signed_in: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    url, db = live_server.url, live_server.db
+    _serial_unit_in_a_pick_bin(db, url, tmp_path)
+    sup, api = supervisor(signed_in)
+    pick_list = make_pick_list(api, url, [{"sku": SERIAL_SKU}], qty=1)
+    number = pick_list["number"]
+    (task,) = pick_list["tasks"]
+    assert task["lot"] == "SN-A"
+    context, page = app_page(signed_in, url, f"pick/{number}")
+    card, flash = page.locator(".task"), page.locator("#flash")
+    scan(page, location_barcode(db, task["location"]))
+
+    scan(page, SERIAL_EAN)  # the plain EAN: which unit is it?
+    expect(flash).to_have_text(f"{SERIAL_SKU} is tracked by serial: scan its serial label")
+    expect(flash).to_have_attribute("data-kind", "bad")
+    scan(page, "]C101" + SERIAL_EAN.zfill(14) + "21SN-OTHER")  # another unit's label
+    expect(flash).to_have_text("Wrong serial: SN-OTHER. Pick serial SN-A")
+    expect(card.locator(".qty-input")).to_have_value("0")
+    expect(card).to_contain_text("serial SN-A")
+
+    scan(page, "]C101" + SERIAL_EAN.zfill(14) + "21SN-A")
+    expect(flash).to_contain_text("1 of 1")
+    scan(page, location_barcode(db, task["tote"]))
+    expect(page.locator("#list-done")).to_be_visible()
+    until_sent(page, 1)
+    (entry,) = sent_log(page)["sent"]
+    assert (entry["movement"]["serial"], entry["movement"]["lot"]) == ("SN-A", None)
+    assert _stored(api, url, entry["id"])["outcome"] == "applied"
+    served = api.get(f"{url}/api/pick-lists/{number}").json()
+    assert [t["status"] for t in served["tasks"]] == ["done"]
+    context.close()
+    sup.close()
