@@ -4,7 +4,9 @@
 //
 // - install: precache the shell (awaited); a failed fetch fails the install.
 // - activate: delete every other version's cache.
-// - navigations: network first, the cached shell when the network fails.
+// - navigations: network first, the cached shell when the network fails, when
+//   the server answers 5xx (a proxy's 502 while the app restarts) or when no
+//   answer has come within NETWORK_TIMEOUT_MS ("lie-fi").
 // - the shell's static files: cache first (others, such as the console's
 //   styles, are left to the network: the version does not cover them).
 // - /api/: never cached, never touched.
@@ -24,6 +26,10 @@ import { events as syncEvents, flushInWorker } from "/static/js/sync.js";
 const VERSION = "__VERSION__";
 const SHELL = ["__SHELL__"];
 const CACHE = `shelfsync-shell-${VERSION}`;
+// How long the start page waits for the network before the cached shell is
+// served (connected, but nothing comes back).  A shell that comes later still
+// refreshes the cache, if the worker is still running then.
+const NETWORK_TIMEOUT_MS = 3000;
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
@@ -72,17 +78,32 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname !== "/app" && SHELL.includes(url.pathname)) event.respondWith(cacheFirst(request));
 });
 
+// The shell page, network first.  What the server says on purpose is passed on
+// as it is: a redirect (to /login: the session has ended), 401/403 and other
+// 4xx.  No network, a 5xx (the server is down behind a proxy, or restarting) or
+// no answer in time: the cached shell, when there is one (without one, the
+// network's answer, however long it takes).
 async function shellPage(request) {
   const cache = await caches.open(CACHE);
-  try {
-    const response = await fetch(request);
+  const network = fetch(request).then(async (response) => {
+    // only the shell itself: a redirect to /login is not the shell
     if (response.ok && !response.redirected) await cache.put("/app", response.clone());
     return response;
-  } catch (error) {
-    const cached = await cache.match("/app");
-    if (cached) return cached;
-    throw error;
+  });
+  const cached = await cache.match("/app");
+  if (!cached) return network;
+  network.catch(() => {}); // answered from the cache: a late failure is no news
+  let timer;
+  const timeout = new Promise((resolve) => (timer = setTimeout(resolve, NETWORK_TIMEOUT_MS, null)));
+  try {
+    const response = await Promise.race([network, timeout]);
+    if (response && response.status < 500) return response;
+  } catch (_) {
+    /* no network: the cached shell */
+  } finally {
+    clearTimeout(timer);
   }
+  return cached;
 }
 
 let opened = null; // this version's cache, opened once per worker start
