@@ -10,50 +10,12 @@ import uuid
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from old_storage import old_storage
 from playwright.sync_api import expect
 from pwa_helpers import PHONE, open_app, stocked_items, sync_now
 
 if TYPE_CHECKING:
     from conftest import LiveServer
-
-# The floor app's storage as it was before notices (version 1), with one device.
-STORAGE_V1 = """
-async ({ meta, sent }) => {
-  const db = await new Promise((resolve, reject) => {
-    const request = indexedDB.open("shelfsync", 1);
-    request.onupgradeneeded = () => {
-      const d = request.result;
-      d.createObjectStore("meta", { keyPath: "key" });
-      const outbox = d.createObjectStore("outbox", { keyPath: "id" });
-      outbox.createIndex("seq", "seq");
-      outbox.createIndex("task", "task");
-      const s = d.createObjectStore("sent", { keyPath: "id" });
-      s.createIndex("seq", "seq");
-      s.createIndex("task", "task");
-      s.createIndex("acked_at", "acked_at");
-      d.createObjectStore("items", { keyPath: "sku" });
-      d.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
-      d.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
-      d.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
-      const stock = d.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
-      stock.createIndex("item", "item");
-      stock.createIndex("location", "location");
-      d.createObjectStore("tasks", { keyPath: "id" });
-      d.createObjectStore("drafts", { keyPath: "id" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  await new Promise((resolve, reject) => {
-    const tx = db.transaction(["meta", "sent"], "readwrite");
-    for (const [key, value] of Object.entries(meta)) tx.objectStore("meta").put({ key, value });
-    tx.objectStore("sent").put(sent);
-    tx.oncomplete = resolve;
-    tx.onerror = () => reject(tx.error);
-  });
-  db.close();
-}
-"""
 
 
 def test_resolutions_from_before_the_upgrade_are_not_news(
@@ -103,7 +65,7 @@ def test_resolutions_from_before_the_upgrade_are_not_news(
     page = context.new_page()
     page.goto(f"{url}/")
     page.evaluate(
-        STORAGE_V1,
+        old_storage(1),
         {
             "meta": {"device_id": device["device_id"], "token": device["token"],
                      "epoch": device["epoch"], "username": "counter", "cursor": pulled["cursor"],

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from old_storage import old_storage
 from playwright.sync_api import BrowserContext, Page, Route, expect
 from pwa_helpers import (
     PHONE,
@@ -233,48 +234,6 @@ def test_a_rejection_whose_answer_was_lost_is_shown_once(
     sup.close()
 
 
-# The app's storage as it was before rejections were notices (version 3).
-STORAGE_V3 = """
-async ({ meta, sent }) => {
-  const db = await new Promise((resolve, reject) => {
-    const request = indexedDB.open("shelfsync", 3);
-    request.onupgradeneeded = () => {
-      const d = request.result;
-      d.createObjectStore("meta", { keyPath: "key" });
-      const outbox = d.createObjectStore("outbox", { keyPath: "id" });
-      outbox.createIndex("seq", "seq");
-      outbox.createIndex("task", "task");
-      const s = d.createObjectStore("sent", { keyPath: "id" });
-      s.createIndex("seq", "seq");
-      s.createIndex("task", "task");
-      s.createIndex("acked_at", "acked_at");
-      d.createObjectStore("items", { keyPath: "sku" });
-      d.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
-      d.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
-      d.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
-      const stock = d.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
-      stock.createIndex("item", "item");
-      stock.createIndex("location", "location");
-      d.createObjectStore("tasks", { keyPath: "id" });
-      d.createObjectStore("drafts", { keyPath: "id" });
-      d.createObjectStore("rmas", { keyPath: "number" });
-      d.createObjectStore("notices", { keyPath: "id" });
-    };
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-  await new Promise((resolve, reject) => {
-    const tx = db.transaction(["meta", "sent"], "readwrite");
-    for (const [key, value] of Object.entries(meta)) tx.objectStore("meta").put({ key, value });
-    tx.objectStore("sent").put(sent);
-    tx.oncomplete = resolve;
-    tx.onerror = () => reject(tx.error);
-  });
-  db.close();
-}
-"""
-
-
 def test_a_rejection_from_before_the_upgrade_is_not_news(
     signed_in: Any, live_server: LiveServer
 ) -> None:
@@ -301,7 +260,7 @@ def test_a_rejection_from_before_the_upgrade_is_not_news(
     page = context.new_page()
     page.goto(f"{url}/")
     page.evaluate(
-        STORAGE_V3,
+        old_storage(3),
         {
             "meta": {"device_id": device["device_id"], "token": device["token"],
                      "epoch": device["epoch"], "username": "counter", "cursor": None,

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fulfilment_steps import shipped_rma
+from old_storage import old_storage
 from playwright.sync_api import expect
 from pwa_helpers import (
     PHONE,
@@ -124,36 +125,6 @@ def test_returns_received_offline_post_against_the_rma(
     sup.close()
 
 
-# The device storage of the app before the Returns screen (IndexedDB version 1).
-_V1 = """async (cursor) => {
-  await new Promise((resolve, reject) => {
-    const request = indexedDB.open("shelfsync", 1);
-    request.onupgradeneeded = () => {
-      const db = request.result;
-      db.createObjectStore("meta", { keyPath: "key" });
-      for (const name of ["outbox", "sent"]) {
-        const store = db.createObjectStore(name, { keyPath: "id" });
-        store.createIndex("seq", "seq");
-        store.createIndex("task", "task");
-        if (name === "sent") store.createIndex("acked_at", "acked_at");
-      }
-      db.createObjectStore("items", { keyPath: "sku" });
-      db.createObjectStore("barcodes", { keyPath: "code" }).createIndex("sku", "sku");
-      db.createObjectStore("locations", { keyPath: "code" }).createIndex("barcode", "barcode");
-      db.createObjectStore("lots", { keyPath: ["item", "code"] }).createIndex("code", "code");
-      const stock = db.createObjectStore("stock", { keyPath: ["item", "location", "lot"] });
-      stock.createIndex("item", "item");
-      stock.createIndex("location", "location");
-      db.createObjectStore("tasks", { keyPath: "id" });
-      db.createObjectStore("drafts", { keyPath: "id" });
-      request.transaction.objectStore("meta").put({ key: "cursor", value: cursor });
-    };
-    request.onsuccess = () => { request.result.close(); resolve(); };
-    request.onerror = () => reject(request.error);
-  });
-}"""
-
-
 def test_a_device_from_before_the_returns_screen_gets_the_open_rmas(
     signed_in: Any, live_server: LiveServer
 ) -> None:
@@ -170,7 +141,7 @@ def test_a_device_from_before_the_returns_screen_gets_the_open_rmas(
     page.goto(f"{url}/")
     # storage of the older app, its copy pulled up to now: the RMA made before
     # the upgrade would never come again by itself
-    page.evaluate(_V1, newest)
+    page.evaluate(old_storage(1), {"meta": {"cursor": newest}, "sent": None})
     open_app(page, url, "returns")
     expect(page.locator(f"[data-rma='{number}']")).to_be_visible()
     context.close()
