@@ -10,12 +10,10 @@ reject; a free count of a bin with an open task counts for that task.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from liveserver import ROOT, cli, server_env
 from playwright.sync_api import APIRequestContext, Page, expect
 from pwa_helpers import (
     PHONE,
@@ -26,13 +24,16 @@ from pwa_helpers import (
     sent_log,
     stocked_items,
     supervisor,
+    sync_now,
+    until_true,
     wait_synced,
 )
+from tracked_items import gs1, import_serial_item
 
 if TYPE_CHECKING:
     from conftest import LiveServer
 
-SERIAL_SKU, SERIAL_EAN = "E2E-SER-1", "2900000000018"
+SERIAL_SKU, SERIAL_EAN = "E2E-SER-COUNT", "2900000000018"
 
 
 def lot_items(db: Path, count: int, skip: int = 0) -> list[dict[str, Any]]:
@@ -60,11 +61,6 @@ def lot_items(db: Path, count: int, skip: int = 0) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
-def gs1(ean: str, ai: str, value: str) -> str:
-    """A GS1-128 element string: the item's GTIN-14 and one more field last."""
-    return f"]C101{ean.zfill(14)}{ai}{value}"
-
-
 def count_task(api: APIRequestContext, url: str, **body: Any) -> dict[str, Any]:
     made = api.post(f"{url}/api/count-tasks", data={**body, "assigned_to": "counter"})
     assert made.status == 201, made.text()
@@ -72,6 +68,10 @@ def count_task(api: APIRequestContext, url: str, **body: Any) -> dict[str, Any]:
 
 
 def type_qty(page: Page, sku: str, qty: int, lot: str = "") -> None:
+    # the scans handled and the screen drawn after them: a field typed into
+    # before that is replaced by the drawing, and the typing lost
+    page.wait_for_function("window.shelfsync.scanner.pending() === 0")
+    page.evaluate("new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
     field = page.locator(f".line[data-item='{sku}'][data-lot='{lot}'] .qty-input")
     field.fill(str(qty))
     field.press("Enter")
@@ -85,8 +85,11 @@ def stored_count(page: Page, api: APIRequestContext, url: str, bin_code: str) ->
     return stored
 
 
-def task_status(page: Page, task_id: str) -> str:
-    return str(page.evaluate(f"window.shelfsync.db.get('tasks', '{task_id}')")["status"])
+def until_task_done(page: Page, task_id: str) -> None:
+    """Until the device has pulled that the server made the task done."""
+    sync_now(page)
+    until_true(page, "(id) => window.shelfsync.db.get('tasks', id)"
+                     ".then((t) => t && t.status === 'done')", task_id)  # fmt: skip
 
 
 def test_a_tapped_task_asks_for_its_bin_before_anything_counts(
@@ -144,7 +147,7 @@ def test_a_tapped_task_asks_for_its_bin_before_anything_counts(
     assert (stored["outcome"], stored["movement"]["qty"]) == ("applied", book), stored
     assert stored["movement"]["ref"] == {"count_task": task["id"]}
     assert on_hand(api, url, item["sku"], item["bin"]) == book
-    assert task_status(page, task["id"]) == "done"
+    until_task_done(page, task["id"])
     context.close()
     sup.close()
 
@@ -179,7 +182,7 @@ def test_a_plain_scan_of_the_task_item_counts_on_the_task_lot(
     assert stored["outcome"] == "applied", stored
     assert (stored["movement"]["lot"], stored["movement"]["qty"]) == (item["lot"], item["on_hand"])
     assert on_hand(api, url, item["sku"], item["bin"]) == item["on_hand"]
-    assert task_status(page, task["id"]) == "done"
+    until_task_done(page, task["id"])
     context.close()
     sup.close()
 
@@ -224,7 +227,7 @@ def test_a_lot_tracked_item_is_counted_only_with_its_lot(
     assert stored["outcome"] == "applied", stored
     assert (stored["movement"]["lot"], stored["movement"]["qty"]) == (item["lot"], item["on_hand"])
     if task is not None:
-        assert task_status(page, task["id"]) == "done"
+        until_task_done(page, task["id"])
     context.close()
     sup.close()
 
@@ -233,10 +236,7 @@ def test_a_serial_tracked_item_is_counted_only_with_its_serial(
     signed_in: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
     url = live_server.url
-    items = tmp_path / "items.csv"
-    items.write_text(f"sku,name,tracking,barcodes\n{SERIAL_SKU},Serial meter,serial,{SERIAL_EAN}\n")
-    subprocess.run(cli("import", "items", str(items), "--db", str(live_server.db)), cwd=ROOT,
-                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
     (bin_of,) = stocked_items(live_server.db, 1, skip=148)
     sup, api = supervisor(signed_in)
 
@@ -295,6 +295,6 @@ def test_a_free_count_of_a_bin_with_an_open_task_counts_for_it(
     stored = stored_count(page, api, url, item["bin"])
     assert stored["outcome"] == "applied", stored
     assert stored["movement"]["ref"] == {"count_task": task["id"]}
-    assert task_status(page, task["id"]) == "done"
+    until_task_done(page, task["id"])
     context.close()
     sup.close()

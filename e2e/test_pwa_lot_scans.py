@@ -10,16 +10,15 @@ its lot, and posts.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 from devicesim import SimDevice
 from fulfilment_steps import SHIP_TO, log_in
-from liveserver import ROOT, cli, server_env
 from playwright.sync_api import Page, expect
 from pwa_helpers import app_page, location_barcode, pending, scan, sent_log, supervisor, wait_synced
+from tracked_items import gs1, import_serial_item
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -43,11 +42,6 @@ def lot_items(db: Path, count: int, skip: int) -> list[dict[str, Any]]:
         conn.close()
     assert len(rows) == count, "the demo has too few stocked lot-tracked items"
     return [{"sku": r[0], "ean": r[1], "lot": r[2], "bin": r[3], "bin_barcode": r[4]} for r in rows]
-
-
-def label(ean: str, *, lot: str | None = None, serial: str | None = None) -> str:
-    """A lot (serial) label's scan: GS1-128 with the unit's GTIN, then AI 10 (AI 21)."""
-    return "]C101" + ean.zfill(14) + (f"10{lot}" if lot else f"21{serial}")
 
 
 def refused(page: Page, text: str) -> None:
@@ -77,7 +71,7 @@ def test_receive_refuses_a_lot_item_scanned_without_its_lot(
     scan(page, item["ean"])
     refused(page, f"{item['sku']} is tracked by lot: scan its lot label")
     expect(page.locator("#receipts li")).to_have_count(0)
-    scan(page, label(item["ean"], lot="E2E-RCV-1"))
+    scan(page, gs1(item["ean"], "10", "E2E-RCV-1"))
     expect(page.locator("#flash")).to_have_text(f"Received 1 × {item['sku']}")
     expect(page.locator("#flash")).to_have_attribute("data-kind", "good")
     expect(page.locator("#pending")).to_have_text("1 to send")
@@ -107,7 +101,7 @@ def test_a_move_of_a_lot_item_needs_its_lot_then_goes_on_in_it(
     scan(page, item["ean"])
     refused(page, f"{item['sku']} is tracked by lot: scan its lot label")
     expect(page.locator("#prompt")).to_have_text(f"From {item['bin']}: scan the item")
-    scan(page, label(item["ean"], lot=item["lot"]))
+    scan(page, gs1(item["ean"], "10", item["lot"]))
     expect(page.locator(".card .item-name")).to_contain_text(f"lot {item['lot']}")
     scan(page, item["ean"])  # the same item again: in the lot on the card
     expect(page.locator("#prompt")).to_have_text("Scan where 2 go")
@@ -128,10 +122,7 @@ def test_a_serial_item_is_received_and_put_away_by_its_serial(
     signed_in: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
     url = live_server.url
-    items = tmp_path / "items.csv"
-    items.write_text(f"sku,name,tracking,barcodes\n{SERIAL_SKU},Meter,serial,{SERIAL_EAN}\n")
-    subprocess.run(cli("import", "items", str(items), "--db", str(live_server.db)), cwd=ROOT,
-                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
     to = "C-04-15"
     sup, api = supervisor(signed_in)
     context, page = app_page(signed_in, url, "receive")
@@ -140,7 +131,7 @@ def test_a_serial_item_is_received_and_put_away_by_its_serial(
     scan(page, location_barcode(live_server.db, "DOCK-1"))
     scan(page, SERIAL_EAN)
     refused(page, f"{SERIAL_SKU} is tracked by serial: scan its serial label")
-    scan(page, label(SERIAL_EAN, serial="SN-E2E-1"))
+    scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-1"))
     expect(page.locator("#flash")).to_have_text(f"Received 1 × {SERIAL_SKU}")
     page.locator("#mode-move").click()
     scan(page, location_barcode(live_server.db, "DOCK-1"))
@@ -149,7 +140,7 @@ def test_a_serial_item_is_received_and_put_away_by_its_serial(
         f"{SERIAL_SKU} is tracked by serial: scan its serial label"
     )
     expect(page.locator("#flash")).to_have_attribute("data-kind", "warn")
-    scan(page, label(SERIAL_EAN, serial="SN-E2E-1"))
+    scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-1"))
     scan(page, location_barcode(live_server.db, to))
     expect(page.locator("#pending")).to_have_text("2 to send")
 
@@ -213,7 +204,7 @@ def test_a_return_of_a_lot_item_needs_its_lot(signed_in: Any, live_server: LiveS
     refused(page, f"{item['sku']} is tracked by lot: scan its lot label")
     expect(page.locator("#prompt")).to_have_text("Scan the returned item")
     expect(page.locator(".card.task")).to_have_count(0)
-    scan(page, label(item["ean"], lot=lot))
+    scan(page, gs1(item["ean"], "10", lot))
     expect(page.locator("#prompt")).to_have_text("Grade its condition")
     page.locator("[data-grade=opened]").click()
     page.locator("[data-disposition=restock]").click()

@@ -13,14 +13,12 @@ names the serial, which the server applies.
 from __future__ import annotations
 
 import sqlite3
-import subprocess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx2
 import pytest
 from devicesim import SimDevice
-from liveserver import ROOT, cli, server_env
 from playwright.sync_api import Page, expect
 from pwa_helpers import (
     app_page,
@@ -34,6 +32,7 @@ from pwa_helpers import (
     until_sent,
     wait_synced,
 )
+from tracked_items import gs1, import_serial_item
 
 if TYPE_CHECKING:
     from conftest import LiveServer
@@ -168,10 +167,7 @@ SERIAL_SKU, SERIAL_EAN = "E2E-SER-KEPT", "4009997000112"
 
 
 def _serial_unit_in_a_pick_bin(db: Path, url: str, tmp_path: Path) -> None:
-    items = tmp_path / "items.csv"
-    items.write_text(f"sku,name,tracking,barcodes\n{SERIAL_SKU},Meter,serial,{SERIAL_EAN}\n")
-    subprocess.run(cli("import", "items", str(items), "--db", str(db)), cwd=ROOT,
-                   env=server_env(), check=True, capture_output=True)  # fmt: skip
+    import_serial_item(db, tmp_path, SERIAL_SKU, SERIAL_EAN)
     conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
     try:
         (bin_code,) = conn.execute(
@@ -206,12 +202,12 @@ def test_a_serial_line_wants_its_own_serial_label(
     scan(page, SERIAL_EAN)  # the plain EAN: which unit is it?
     expect(flash).to_have_text(f"{SERIAL_SKU} is tracked by serial: scan its serial label")
     expect(flash).to_have_attribute("data-kind", "bad")
-    scan(page, "]C101" + SERIAL_EAN.zfill(14) + "21SN-OTHER")  # another unit's label
+    scan(page, gs1(SERIAL_EAN, "21", "SN-OTHER"))  # another unit's label
     expect(flash).to_have_text("Wrong serial: SN-OTHER. Pick serial SN-A")
     expect(card.locator(".qty-input")).to_have_value("0")
     expect(card).to_contain_text("serial SN-A")
 
-    scan(page, "]C101" + SERIAL_EAN.zfill(14) + "21SN-A")
+    scan(page, gs1(SERIAL_EAN, "21", "SN-A"))
     expect(flash).to_contain_text("1 of 1")
     scan(page, location_barcode(db, task["tote"]))
     expect(page.locator("#list-done")).to_be_visible()
