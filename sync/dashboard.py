@@ -106,16 +106,21 @@ def _stock_value(conn: sqlite3.Connection) -> dict[str, Any]:
 
 def _rejected(conn: sqlite3.Connection, since: str, shown: int) -> dict[str, Any]:
     """Rejected movements received since ``since``: how many, and the newest."""
+    where = (
+        " FROM movements m INDEXED BY movements_rejected"
+        " WHERE m.outcome = 'rejected' AND m.received_at >= :since"
+    )
+    count = conn.execute("SELECT count(*)" + where, {"since": since}).fetchone()[0]
     rows = conn.execute(
-        "SELECT m.id, m.received_at, d.name, m.user, m.kind, coalesce(i.sku,"
-        " json_extract(m.payload, '$.item')), m.code, m.message FROM movements m"
-        " INDEXED BY movements_rejected"
-        " JOIN devices d ON d.id = m.device_id LEFT JOIN items i ON i.id = m.item_id"
-        " WHERE m.outcome = 'rejected' AND m.received_at >= ? ORDER BY m.server_seq DESC",
-        (since,),
+        "SELECT m.id, m.received_at, (SELECT name FROM devices WHERE id = m.device_id),"
+        " m.user, m.kind, coalesce((SELECT sku FROM items WHERE id = m.item_id),"
+        " json_extract(m.payload, '$.item')), m.code, m.message"
+        + where
+        + " ORDER BY m.server_seq DESC LIMIT :shown",
+        {"since": since, "shown": shown},
     ).fetchall()
     keys = ("movement", "received_at", "device", "user", "kind", "item", "code", "message")
-    return {"count": len(rows), "recent": [dict(zip(keys, r, strict=True)) for r in rows[:shown]]}
+    return {"count": count, "recent": [dict(zip(keys, r, strict=True)) for r in rows]}
 
 
 def dashboard(
