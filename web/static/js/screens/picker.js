@@ -11,7 +11,14 @@
 // are refused (a bin label that will not scan: type its code).  An
 // unknown code is stored and sent as scanned (a pick of 1 from the task's bin,
 // held UNKNOWN_ITEM for a supervisor) but does not count here.  A list
-// assigned to someone else is dropped, saying to whom.  Put-backs (units of
+// assigned to someone else is dropped, saying to whom.  Units in the picker's
+// hand are a fact: a draft holding some when its line leaves the device (the
+// list reassigned, done or cancelled; the line done or cancelled on the
+// server) is stored as the pick Confirm would have made, naming the line and
+// task, and the screen says so; the server flags it as it does any late pick.
+// A pick the server rejected does not count toward its line.  A serial-tracked
+// line wants the task's serial label: the plain EAN and another serial are
+// refused, and the pick names the serial.  Put-backs (units of
 // cancelled orders) have their own screen, linked from the lists.  The work
 // in progress is a draft in storage, so a reload (even offline) goes on where
 // it was.
@@ -34,6 +41,58 @@ export function create(ctx) {
   let draft = null; // {id: "pick:PT-1", task, step, units}
   let gone = null; // list -> {to, key}: lists reassigned away, not yet acknowledged
   let putbacks = 0; // put-backs with something left to do (their own screen, #putback)
+  const storing = new Set(); // drafts being stored as their line leaves (one load stores each)
+
+  const serialTracked = (task) => catalog.item(task.item)?.tracking === "serial";
+  // A task's allocated lot or serial (the server sends a serial in `lot`).
+  const tracked = (task) => (serialTracked(task) ? { lot: null, serial: task.lot || null } : { lot: task.lot || null });
+
+  // The pick Confirm makes of `units` of the line.
+  function pickOf(task, units, note) {
+    const ref = { order_line: task.order_line, task: task.id };
+    return {
+      task: task.id,
+      movement: movements.movement("pick", { item: task.item, ...tracked(task), from: task.location, to: task.tote, qty: units, ref, note }),
+    };
+  }
+
+  // Why a line is no longer worked here, or null while it is.
+  function leftBecause(task) {
+    if (task.list_status === "reassigned") return `${task.list} was reassigned to ${task.reassigned_to || "someone else"}`;
+    if (task.status === "cancelled") return "its line was cancelled";
+    if (task.status === "done") return "its line is closed on the server";
+    if ((task.list_status ?? "open") !== "open") return `${task.list} is ${task.list_status}`;
+    return null;
+  }
+
+  // Store the units of the drafts of lines that left the device, in the load
+  // that notices they left.  A reassigned list keeps what was stored for its
+  // note ("kept:<list>", in the same transaction).  The messages, for the flash.
+  async function keepLeftUnits(all) {
+    const drafts = new Map((await db.all("drafts")).map((d) => [d.id, d]));
+    const said = [];
+    for (const task of all) {
+      const id = `pick:${task.id}`;
+      const why = leftBecause(task);
+      if (!why || !(drafts.get(id)?.units > 0) || storing.has(id)) continue;
+      storing.add(id);
+      try {
+        const held = await db.get("drafts", id); // not stored by another load meanwhile
+        if (!held || !(held.units > 0) || (held.step !== "item" && held.step !== "tote")) continue;
+        const stored = `${held.units} × ${task.item} picked from ${task.list} stored`;
+        let note = null;
+        if (task.list_status === "reassigned") {
+          const prior = await db.get("drafts", `kept:${task.list}`);
+          note = { id: `kept:${task.list}`, lines: [...(prior?.lines || []), stored] };
+        }
+        await movements.record([pickOf(task, held.units, null)], { draft: note, deleteDraft: id });
+        said.push(`${stored}; ${why}`);
+      } finally {
+        storing.delete(id);
+      }
+    }
+    return said;
+  }
 
   async function load() {
     putbacks = (await openPutbacks(db)).length;
@@ -41,22 +100,30 @@ export function create(ctx) {
     tasks = all
       .filter((t) => (t.list_status ?? "open") === "open")
       .sort((a, b) => a.list.localeCompare(b.list, undefined, { numeric: true }) || a.walk - b.walk);
+    const kept = await keepLeftUnits(all);
     const before = gone;
     gone = new Map();
     for (const t of all) {
       if (t.list_status !== "reassigned" || gone.has(t.list)) continue;
       const key = `seen:${t.list}:${t.server_seq}`;
-      if (!(await db.get("drafts", key))) gone.set(t.list, { to: t.reassigned_to || "someone else", key });
+      if (await db.get("drafts", key)) continue;
+      const lines = (await db.get("drafts", `kept:${t.list}`))?.lines || [];
+      gone.set(t.list, { to: t.reassigned_to || "someone else", key, kept: lines });
     }
     for (const [name, { to }] of gone) {
       if (before && !before.has(name)) feedback("warn", `${name} was reassigned to ${to}`);
     }
+    if (kept.length) feedback("warn", kept.join(" · "));
     progress = new Map();
     for (const task of tasks) {
-      const moved = await db.movementsOfTask(task.id);
+      // what the server rejected never happened: it counts for nothing here
+      const every = await db.movementsOfTask(task.id);
+      const rejected = new Set(every.filter((e) => e.outcome === "rejected").map((e) => e.movement.id));
+      const moved = every.filter((e) => !rejected.has(e.movement.id));
       const picked = moved.reduce((sum, e) => sum + (e.movement.qty || 0), 0);
       const short = moved.some((e) => (e.movement.note || "").startsWith("short"));
-      const marked = await db.get("drafts", `done:${task.id}`);
+      const mark = await db.get("drafts", `done:${task.id}`);
+      const marked = mark && !rejected.has(mark.by) ? mark : null; // ended by a movement since rejected: not ended
       const closed = task.status === "done" || task.status === "cancelled"; // on the server, e.g. by another device
       progress.set(task.id, { picked, short: short || Boolean(marked?.short), done: picked >= task.qty || short || Boolean(marked) || closed });
     }
@@ -86,6 +153,7 @@ export function create(ctx) {
 
   async function acknowledge(name) {
     await db.putDraft({ id: gone.get(name).key });
+    await db.deleteDraft(`kept:${name}`);
     gone.delete(name);
     if (list === name) location.hash = "#pick";
     else render();
@@ -94,6 +162,7 @@ export function create(ctx) {
   function goneNote(name) {
     return h("div", { class: "card gone", dataset: { gone: name } },
       h("p", { class: "prompt" }, `${name} was reassigned to ${gone.get(name).to}`),
+      ...gone.get(name).kept.map((line) => h("p", { class: "kept" }, line)),
       h("p", { class: "muted" }, "It is no longer yours. What you already picked from it is sent as usual."),
       h("button", { type: "button", class: "block", onclick: () => acknowledge(name) }, "OK"));
   }
@@ -138,7 +207,7 @@ export function create(ctx) {
     el.append(
       h("div", { class: "card task", dataset: { task: task.id, step: draft.step } },
         h("div", { class: "big" }, h("span", { class: "label" }, "Bin "), h("strong", { class: "bin" }, task.location)),
-        h("div", { class: "item-name" }, itemLabel(catalog, task.item), task.lot ? ` · lot ${task.lot}` : ""),
+        h("div", { class: "item-name" }, itemLabel(catalog, task.item), task.lot ? ` · ${serialTracked(task) ? "serial" : "lot"} ${task.lot}` : ""),
         h("div", { class: "big" }, h("span", { class: "label" }, "Pick "), h("strong", { class: "want" }, String(task.qty - before)),
           before ? h("span", { class: "label" }, " more") : null,
           h("span", { class: "label" }, " into "), h("strong", {}, task.tote)),
@@ -192,21 +261,17 @@ export function create(ctx) {
     const list = [];
     const ref = { order_line: task.order_line, task: task.id };
     if (units > 0) {
-      list.push({
-        task: task.id,
-        movement: movements.movement("pick", {
-          item: task.item, lot: task.lot || null, from: task.location, to: task.tote, qty: units, ref, note,
-        }),
-      });
+      list.push(pickOf(task, units, note));
     } else if (note !== null) {
       // nothing to pick: a pick of 0 cannot be sent, what the picker saw can —
       // the bin held none of it (a count of 0 naming the task ends it short)
       list.push({
         task: task.id,
-        movement: movements.movement("count", { item: task.item, lot: task.lot || null, to: task.location, qty: 0, ref, note }),
+        movement: movements.movement("count", { item: task.item, ...tracked(task), to: task.location, qty: 0, ref, note }),
       });
     }
-    const done = ends ? { id: `done:${task.id}`, short: note !== null } : null;
+    // `by`: the movement that ended it, so its rejection opens the line again
+    const done = ends ? { id: `done:${task.id}`, short: note !== null, by: list[0]?.movement.id ?? null } : null;
     await movements.record(list, { draft: done, deleteDraft: draft.id });
     progress.set(task.id, { picked: before + units, short: note !== null, done: ends });
     if (note) feedback("good", `Short pick stored: ${before + units} of ${task.qty}`);
@@ -270,7 +335,17 @@ export function create(ctx) {
         feedback("bad", `Wrong item: that is ${found.item.sku}. Pick ${task.item}`);
         return;
       }
-      if (task.lot && found.lot && found.lot !== task.lot) {
+      if (serialTracked(task)) {
+        const missing = movements.missingLot(found, { item: found.item.sku, serial: found.serial || null });
+        if (missing) {
+          feedback("bad", missing);
+          return;
+        }
+        if (task.lot && found.serial !== task.lot) {
+          feedback("bad", `Wrong serial: ${found.serial}. Pick serial ${task.lot}`);
+          return;
+        }
+      } else if (task.lot && found.lot && found.lot !== task.lot) {
         feedback("bad", `Wrong lot: ${found.lot}. Pick lot ${task.lot}`);
         return;
       }
