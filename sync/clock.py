@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from functools import lru_cache
 
-__all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "EventClock"]
+__all__ = ["now_ms", "iso_now", "ms_to_iso", "parse_iso_ms", "canonical_iso", "EventClock"]
 
 # ASCII digits only: a bare \d also matches "٠٩" or "０９", which int() reads as 9
 _CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z", re.ASCII)
@@ -37,6 +37,15 @@ def ms_to_iso(ms: int) -> str:
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     # %Y does not pad years before 1000 to four digits everywhere; ISO 8601 needs it
     return f"{dt.year:04d}" + dt.strftime("-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def canonical_iso(text: str) -> str:
+    """The instant ``text`` names, written as ``ms_to_iso`` writes it
+    (``2026-11-23T10:55:12+01:00`` -> ``2026-11-23T09:55:12.000Z``); text
+    already in that form is returned as it is.  ValueError as ``parse_iso_ms``."""
+    if _CANONICAL.fullmatch(text):
+        return text
+    return ms_to_iso(parse_iso_ms(text))
 
 
 def iso_now() -> str:

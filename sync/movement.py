@@ -9,6 +9,7 @@ so it never wedges the device's queue.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import uuid
@@ -16,7 +17,7 @@ from dataclasses import dataclass
 
 import msgspec
 
-from .clock import parse_iso_ms
+from .clock import canonical_iso, parse_iso_ms
 from .errors import TOO_DEEP, InvalidRequest, TooLarge, UnsupportedProtocol
 from .kinds import MOVEMENT_KINDS, PROTOCOL_VERSION, RETURN_CONDITIONS
 
@@ -133,9 +134,27 @@ def _readable(exc: msgspec.ValidationError) -> str:
     return text[0].lower() + text[1:] if text else "invalid"
 
 
+_NO_REF = Ref()
+
+
 def _digest(movement: WireMovement) -> str:
-    """Hash of what the movement says happened (not of where the queue put it)."""
-    canonical = msgspec.structs.replace(movement, seq=0, basis=None)
+    """Hash of what the movement says happened: not of where the queue put it
+    (``seq``, ``basis``), nor of how its JSON spelled it.  Key order, nulls and
+    missing keys are gone once decoded; an empty ``ref`` is no ``ref``, and
+    ``recorded_at`` is the instant it names (``Z`` or ``+01:00``, with or
+    without milliseconds).  Rows stored before ``ref`` and the time were read
+    this way hold a digest of the spelling: see ``push._Batch._same_content``."""
+    recorded = movement.recorded_at
+    if recorded:
+        with contextlib.suppress(ValueError):  # else rejected, and hashed as it was written
+            recorded = canonical_iso(recorded)
+    canonical = msgspec.structs.replace(
+        movement,
+        seq=0,
+        basis=None,
+        ref=None if movement.ref == _NO_REF else movement.ref,
+        recorded_at=recorded,
+    )
     return hashlib.blake2b(_encoder.encode(canonical), digest_size=16).hexdigest()
 
 

@@ -27,7 +27,7 @@ from .db import is_transient, write_transaction
 from .errors import DeviceForked, DeviceRefused, EpochMismatch, ShelfsyncError
 from .merge import Merger, Result
 from .meta import epoch
-from .movement import Incoming, PushRequest, decode_push
+from .movement import Incoming, PushRequest, decode_movement, decode_push
 from .posting import Poster
 from .readback import stored_result
 from .rules import Rules
@@ -227,6 +227,25 @@ class _Batch:
             digest = row[0]
         return digest, stored_result(self.conn, movement_id)
 
+    def _same_content(self, inc: Incoming, stored_digest: str) -> bool:
+        """Whether ``inc`` says what the stored movement with its id says.
+
+        A row stored by an older server holds a digest of how that movement's
+        JSON was spelled (see ``movement._digest``), so on a mismatch the
+        stored movement is digested again, as it is now, before it is called
+        another movement.  Only a mismatch pays for it: a reused id, or a
+        resend in another form of a movement stored before.
+        """
+        if stored_digest == inc.digest:
+            return True
+        row = self.conn.execute("SELECT payload FROM movements WHERE id = ?", (inc.id,)).fetchone()
+        if row is None:
+            return False
+        try:
+            return decode_movement(0, row[0].encode()).digest == inc.digest
+        except ShelfsyncError:  # not even its id decodes now: nothing to match
+            return False
+
     def _replay(self, inc: Incoming, fresh: dict[str, tuple[Incoming, Result]]) -> dict[str, Any]:
         alias = self.conn.execute(
             "SELECT rejected FROM seq_aliases WHERE device_id = ? AND seq = ?",
@@ -243,7 +262,7 @@ class _Batch:
         if found is None:  # a seq below device_last_seq we hold no row for
             return _id_reused(inc, replayed=True)
         digest, stored = found
-        if digest != inc.digest:
+        if not self._same_content(inc, digest):
             return _id_reused(inc, replayed=True)
         return {**stored, "seq": inc.seq, "replayed": True}
 
@@ -251,12 +270,12 @@ class _Batch:
         self, inc: Incoming, earlier: tuple[Incoming, Result] | tuple[str, dict[str, Any]]
     ) -> dict[str, Any]:
         """A new seq carrying an id already stored: the same movement again, or a reused id."""
-        if isinstance(earlier[0], Incoming):
-            digest = earlier[0].digest
+        if isinstance(earlier[0], Incoming):  # merged in this batch: digested as now
+            same = earlier[0].digest == inc.digest
             stored = earlier[1].as_json()
         else:
             digest, stored = earlier
-        same = digest == inc.digest
+            same = self._same_content(inc, digest)
         self.conn.execute(
             "INSERT INTO seq_aliases(device_id, seq, movement_id, rejected) VALUES (?, ?, ?, ?)",
             (self.request.device_id, inc.seq, inc.id, None if same else "ID_REUSED"),
