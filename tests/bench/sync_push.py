@@ -69,6 +69,7 @@ from _push_checks import check_exactly_once, db_totals  # noqa: E402
 from _push_client import (  # noqa: E402
     cpu_seconds,
     io_bytes,
+    main_thread_cpu_seconds,
     peak_rss_mb,
     push_everything,
     replay,
@@ -176,10 +177,11 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
 
     proc, port = start_server(db, directory / "server.log")
     try:
-        cpu_before = cpu_seconds(proc.pid), cpu_seconds()
+        cpu_before = cpu_seconds(proc.pid), cpu_seconds(), main_thread_cpu_seconds(proc.pid)
         io_before = io_bytes(proc.pid)
         runs, wall = push_everything(load, port, args.replay_batches, random.Random(args.seed))
         server_cpu = cpu_seconds(proc.pid) - cpu_before[0]
+        loop_cpu = main_thread_cpu_seconds(proc.pid) - cpu_before[2]
         io_after = io_bytes(proc.pid)
         written = [after - before for after, before in zip(io_after, io_before, strict=True)]
         client_cpu = cpu_seconds() - cpu_before[1]
@@ -255,7 +257,9 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
     print(
         f"cpu during the push: server {server_cpu:.2f} s ({100 * server_cpu / wall:.0f} % of a"
         f" core), devices {client_cpu:.2f} s ({100 * client_cpu / wall:.0f} %),"
-        f" {1e6 * server_cpu / max(1, pushed):.0f} us of server cpu per movement"
+        f" {1e6 * server_cpu / max(1, pushed):.0f} us of server cpu per movement,"
+        f" {100 * loop_cpu / max(1e-9, server_cpu):.0f} % of it in the event loop's thread"
+        " (HTTP, decoding), the rest in the writer's and the checkpoint's"
     )
     print(
         "ledger rows per movement: "
@@ -290,6 +294,8 @@ def _run(args: argparse.Namespace, directory: Path) -> int:
         "server_peak_rss_mb": round(server_rss, 1),
         "client_peak_rss_mb": round(client_rss, 1),
         "server_cpu_us_per_movement": round(1e6 * server_cpu / max(1, pushed)),
+        "server_cores": round(server_cpu / wall, 2),
+        "server_loop_cpu_share": round(loop_cpu / max(1e-9, server_cpu), 3),
         "client_cpu_share": round(client_cpu / (client_cpu + server_cpu), 3),
         "server_written_kib_per_movement": round(written[0] / max(1, pushed) / 1024, 2),
         "raw_executemany_per_s": round(raw_rate),
