@@ -266,6 +266,47 @@ def test_a_serial_tracked_item_is_counted_only_with_its_serial(
     sup.close()
 
 
+def test_a_serial_counts_one_unit_however_often_it_is_scanned(
+    signed_in: Any, live_server: LiveServer, tmp_path: Path
+) -> None:
+    url = live_server.url
+    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
+    (bin_of,) = stocked_items(live_server.db, 1, skip=149)
+    sup, api = supervisor(signed_in)
+
+    context = signed_in("counter", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, url, "count")
+    context.set_offline(True)
+    page.locator("#free-count").click()
+    scan(page, bin_of["bin_barcode"])
+    flash = page.locator("#flash")
+    scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-2"))
+    line = page.locator(f".line[data-item='{SERIAL_SKU}'][data-serial='SN-E2E-2']")
+    expect(line.locator(".qty-input")).to_have_value("1")
+
+    scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-2"))  # the same unit, scanned again
+    expect(flash).to_have_text("Serial SN-E2E-2 is counted already: one unit each")
+    expect(line.locator(".qty-input")).to_have_value("1")
+    line.get_by_role("button", name=f"Counted {SERIAL_SKU} plus one").click()
+    expect(flash).to_have_text("Serial SN-E2E-2 is one unit: scan each other serial")
+    expect(line.locator(".qty-input")).to_have_value("1")
+    scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-3"))  # another unit: a line of its own
+    expect(page.locator(f".line[data-item='{SERIAL_SKU}']")).to_have_count(2)
+
+    page.locator("#submit-count").click()
+    expect(page.locator("#pending")).to_have_text("2 to send")
+    context.set_offline(False)
+    wait_synced(page)
+    sent = [e for e in sent_log(page)["sent"] if e["movement"]["to"] == bin_of["bin"]]
+    stored = [api.get(f"{url}/api/movements/{e['id']}").json() for e in sent]
+    assert sorted((s["movement"]["serial"], s["movement"]["qty"]) for s in stored) == [
+        ("SN-E2E-2", 1), ("SN-E2E-3", 1)]  # fmt: skip
+    assert all(s["outcome"] != "rejected" for s in stored), stored
+    context.close()
+    sup.close()
+
+
 def test_a_free_count_of_a_bin_with_an_open_task_counts_for_it(
     signed_in: Any, live_server: LiveServer
 ) -> None:

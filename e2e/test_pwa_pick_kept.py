@@ -237,9 +237,20 @@ def test_a_serial_line_wants_its_own_serial_label(
     expect(flash).to_have_text("Wrong serial: SN-OTHER. Pick serial SN-A")
     expect(card.locator(".qty-input")).to_have_value("0")
     expect(card).to_contain_text("serial SN-A")
+    # "+" and a typed quantity say nothing of which unit was taken
+    card.get_by_role("button", name="Picked plus one").click()
+    expect(flash).to_have_text("Scan the serial label of SN-A: each unit is picked by its scan")
+    expect(card.locator(".qty-input")).to_have_value("0")
+    card.locator(".qty-input").fill("1")
+    card.locator(".qty-input").press("Enter")
+    expect(flash).to_have_text("Scan the serial label of SN-A: each unit is picked by its scan")
+    expect(page.locator(".task .qty-input")).to_have_value("0")
 
     scan(page, gs1(SERIAL_EAN, "21", "SN-A"))
     expect(flash).to_contain_text("1 of 1")
+    scan(page, gs1(SERIAL_EAN, "21", "SN-A"))  # the same label again: still one unit
+    expect(flash).to_have_text(f"Serial SN-A is picked already: scan tote {task['tote']}")
+    expect(page.locator(".task .qty-input")).to_have_value("1")
     scan(page, location_barcode(db, task["tote"]))
     expect(page.locator("#list-done")).to_be_visible()
     until_sent(page, 1)

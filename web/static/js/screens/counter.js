@@ -15,6 +15,7 @@
 // a plain scan of the task's item counts on the task's lot, any other scan
 // without one is refused (the server would reject the count), and a task
 // naming such an item but no lot has no line for it until a lot is scanned.
+// A serial is one unit: its label scanned again, or "+" past 1, is refused.
 
 import { afterPaint, h, itemLabel, qtyControl, tapOnce } from "../ui.js";
 
@@ -151,7 +152,13 @@ export function create(ctx) {
       renderDraft(); // the control shows the count there is, not the refused one
       return;
     }
-    line.qty = next(line.qty);
+    const wanted = next(line.qty);
+    if (line.serial && wanted > 1) {
+      feedback("warn", `Serial ${line.serial} is one unit: scan each other serial`);
+      renderDraft(); // the control shows the count there is, not the refused one
+      return;
+    }
+    line.qty = wanted;
     await save();
     renderDraft();
   }
@@ -250,6 +257,10 @@ export function create(ctx) {
       return;
     }
     let line = draft.lines.find((l) => l.item === item && keyOf(l) === key);
+    if (line && line.serial && line.qty >= 1) {
+      feedback("warn", `Serial ${line.serial} is counted already: one unit each`);
+      return;
+    }
     if (!line) {
       line = found.kind === "item" ? lineOf(item, key, true) : { item, lot: key, serial: null, qty: 0, known: false };
       draft.lines.push(line);

@@ -18,7 +18,8 @@
 // task, and the screen says so; the server flags it as it does any late pick.
 // A pick the server rejected does not count toward its line.  A serial-tracked
 // line wants the task's serial label: the plain EAN and another serial are
-// refused, and the pick names the serial.  Put-backs (units of
+// refused, so are "+" and a typed quantity (only a scan says which unit) and
+// the same label scanned again, and the pick names the serial.  Put-backs (units of
 // cancelled orders) have their own screen, linked from the lists.  The work
 // in progress is a draft in storage, so a reload (even offline) goes on where
 // it was.
@@ -241,6 +242,12 @@ export function create(ctx) {
       return;
     }
     const n = next(draft.units);
+    if (serialTracked(task) && n > draft.units) {
+      // which unit was taken is what a serial line records: only its label says
+      feedback("warn", `Scan the serial label${task.lot ? ` of ${task.lot}` : ""}: each unit is picked by its scan`);
+      renderWork(); // the control shows the units there are, not the refused ones
+      return;
+    }
     draft.units = n;
     if (n > 0) draft.step = n >= task.qty - pickedOf(task) ? "tote" : "item";
     else if (draft.step === "tote") draft.step = "item";
@@ -343,6 +350,10 @@ export function create(ctx) {
         }
         if (task.lot && found.serial !== task.lot) {
           feedback("bad", `Wrong serial: ${found.serial}. Pick serial ${task.lot}`);
+          return;
+        }
+        if (draft.units >= task.qty - pickedOf(task)) {
+          feedback("warn", `Serial ${found.serial} is picked already: scan tote ${task.tote}`);
           return;
         }
       } else if (task.lot && found.lot && found.lot !== task.lot) {
