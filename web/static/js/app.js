@@ -105,6 +105,7 @@ async function boot() {
     serial(async () => {
       if (event.detail.catalog) await catalog.load();
       if (event.detail.catalog || event.detail.tasks) await screens[current]?.refresh?.();
+      else if (event.detail.stock) await screens[current]?.stockPulled?.();
     }),
   );
   status.attach({ sync, update, csrfForm: document.getElementById("logout") });

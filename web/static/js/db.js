@@ -2,7 +2,8 @@
 // database name, its version, its stores and the upgrade steps.
 //
 //   meta       {key, value}: device_id, token, epoch, cursor, clock_offset_ms,
-//              username, next_seq, last_sync_at, device_last_seq
+//              username, next_seq, last_sync_at, device_last_seq (the last
+//              answer's), pulled_device_seq (the last pull's: what the copy includes)
 //   outbox     movements not yet answered by the server, by id; index seq
 //   sent       movements the server answered (outcome, server_seq), kept 30 days;
 //              an entry of either with `noticed` set was rejected and the person
@@ -248,6 +249,15 @@ export function movementsOfTask(task) {
   ]);
 }
 
+// This device's movements with a seq above ``seq``, sent or not (by seq).
+export function movementsAfter(seq) {
+  const above = IDBKeyRange.lowerBound(seq, true);
+  return run(["outbox", "sent"], "readonly", async (s) => [
+    ...(await done(s.sent.index("seq").getAll(above))),
+    ...(await done(s.outbox.index("seq").getAll(above))),
+  ]);
+}
+
 export function allMovements() {
   return run(["outbox", "sent"], "readonly", async (s) => ({
     sent: await done(s.sent.getAll()),
@@ -300,6 +310,7 @@ export function applyPull(page, reset) {
     s.meta.put({ key: "cursor", value: page.cursor });
     s.meta.put({ key: "epoch", value: page.epoch });
     s.meta.put({ key: "device_last_seq", value: page.device_last_seq });
+    s.meta.put({ key: "pulled_device_seq", value: page.device_last_seq }); // what this copy includes
   });
 }
 

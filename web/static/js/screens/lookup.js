@@ -1,6 +1,10 @@
 // Look-up: scan anything and see what it is, where it is and how many, from
-// the device's copy (server stock as last pulled, and this device's movements
-// still waiting to be sent).
+// the device's copy: server stock as last pulled, and this device's movements
+// that pull did not include yet (seq above the device_last_seq it carried,
+// kept as pulled_device_seq):
+// not sent, or sent and posted since.  One the server already had when it
+// answered the pull is in its stock, and is not added again.  What is shown
+// is drawn again when a pull brings stock.
 
 import { h } from "../ui.js";
 
@@ -13,15 +17,24 @@ export function create(ctx) {
     el.replaceChildren(h("h1", {}, "Look up"), shown);
   }
 
-  // This device's movements not sent yet, as deltas by "item|location|lot"
-  // (counts set a quantity rather than move one: the server places them).
+  let last = null; // what was looked up: drawn again after a pull
+
+  // This device's movements the last pull did not include, as deltas by
+  // "item|location|lot" (counts set a quantity rather than move one: the
+  // server places them; held and rejected ones never posted).
   async function pendingDeltas() {
     const delta = new Map();
     const add = (m, code, qty) => {
       const key = [m.item, code, m.lot || m.serial || ""].join("|");
       delta.set(key, (delta.get(key) || 0) + qty);
     };
-    for (const { movement: m } of await db.pendingBatch(10000)) {
+    const meta = await db.getMeta();
+    // a copy pulled by an app from before pulled_device_seq: as that app did,
+    // the outbox only (device_last_seq is also moved by each push's answer)
+    const pulled = meta.pulled_device_seq ?? meta.device_last_seq ?? 0;
+    for (const { movement: m, outcome, device } of await db.movementsAfter(pulled)) {
+      if (device && device !== meta.device_id) continue; // sent as the device this browser was before
+      if (outcome && outcome !== "applied" && outcome !== "flagged") continue;
       if (m.kind === "count" || !m.qty) continue;
       if (m.from) add(m, m.from, -m.qty);
       if (m.to) add(m, m.to, m.qty);
@@ -29,7 +42,7 @@ export function create(ctx) {
     return delta;
   }
 
-  // Server stock as last pulled plus what is not sent yet, for the rows that
+  // Server stock as last pulled plus what that pull did not include, for the rows that
   // ``match`` takes; a place only this device has moved stock into shows too.
   async function rowsWithPending(stock, match) {
     const delta = await pendingDeltas();
@@ -45,10 +58,10 @@ export function create(ctx) {
     return [...rows.values()].filter((r) => r.on_hand + r.pending !== 0 || r.pending !== 0);
   }
 
-  const shownQty = (r) => (r.pending ? `${r.on_hand + r.pending} (${r.pending > 0 ? "+" : ""}${r.pending} not sent)` : String(r.on_hand));
+  const shownQty = (r) => (r.pending ? `${r.on_hand + r.pending} (${r.pending > 0 ? "+" : ""}${r.pending} not synced)` : String(r.on_hand));
   const unsent = (rows) => {
     const n = rows.reduce((s, r) => s + r.pending, 0);
-    return n ? ` (${n > 0 ? "+" : ""}${n} not sent)` : "";
+    return n ? ` (${n > 0 ? "+" : ""}${n} not synced)` : "";
   };
 
   function table(rows, first) {
@@ -79,6 +92,15 @@ export function create(ctx) {
   }
 
   async function onScan(scan, found) {
+    last = found;
+    await draw(found);
+    const known = found.kind === "item" || found.kind === "location" || found.kind === "lot";
+    if (known) feedback("good", `Found ${found.code}`);
+    else feedback("warn", `Unknown code ${found.code}`);
+    render();
+  }
+
+  async function draw(found) {
     if (found.kind === "item") shown = await itemView(found.item, found.lot || null);
     else if (found.kind === "location") shown = await locationView(found.location);
     else if (found.kind === "lot") {
@@ -88,13 +110,15 @@ export function create(ctx) {
         item ? await itemView(item, lot.code) : h("p", {}, lot.item));
     } else {
       shown = h("div", { class: "result", id: "lookup-result" }, h("h2", {}, "Unknown code"), h("p", {}, found.code));
-      feedback("warn", `Unknown code ${found.code}`);
-      render();
-      return;
     }
-    feedback("good", `Found ${found.code}`);
+  }
+
+  // A pull brought stock (or catalog): what is shown is drawn again from the new copy.
+  async function redraw() {
+    if (!last) return;
+    await draw(last);
     render();
   }
 
-  return { el, onScan, show: render };
+  return { el, onScan, show: render, refresh: redraw, stockPulled: redraw };
 }
