@@ -123,7 +123,7 @@ class Merger:
         # bounded both ways: a negative one is rejected, yet its row is stored
         basis = max(0, min(m.basis or 0, seq_no - 1)) if m is not None else 0
         pos = Position(inc.id, self.device_id, inc.seq, basis, event_ms, seq_no)
-        result, names = self._decide(m, pos, inc.decode_error)
+        result, names = self._decide(m, pos, inc.decode_error, inc.payload)
         self.poster.movement(
             (
                 inc.id, self.device_id, inc.seq, seq_no, seq_no,
@@ -152,9 +152,14 @@ class Merger:
             self.posting_seq = None
 
     def _decide(
-        self, m: WireMovement | None, pos: Position, decode_error: str | None
+        self,
+        m: WireMovement | None,
+        pos: Position,
+        decode_error: str | None,
+        payload: str | None = None,
     ) -> tuple[Result, Names]:
-        """A movement's outcome, its effects written through the Poster."""
+        """A movement's outcome, its effects written through the Poster
+        (``payload``: the JSON ``m`` was decoded from, when at hand)."""
         result = Result(pos.movement_id, pos.seq, "applied", pos.server_seq)
         item_id: int | None = None
         lot = ""
@@ -163,7 +168,7 @@ class Merger:
         try:
             if m is None:
                 raise _Stop("rejected", "INVALID_FIELD", decode_error or "invalid movement")
-            invalid = validate(m)
+            invalid = validate(m, payload)
             if invalid is not None:
                 raise _Stop("rejected", invalid.code, invalid.message)
             item, pack = self._item(m)

@@ -296,8 +296,21 @@ def _canonical_uuid(text: str) -> str:
     return str(uuid.UUID(text))
 
 
-def validate(m: WireMovement) -> Invalid | None:
-    """The first thing wrong with a decoded movement, or None."""
+def _texts(m: WireMovement) -> list[tuple[str, str]]:
+    """Every text a movement carries, by the name its message gives it."""
+    fields = [("user", m.user), ("item", m.item), ("lot", m.lot), ("serial", m.serial),
+              ("expiry", m.expiry), ("from", m.from_), ("to", m.to), ("note", m.note),
+              ("reason", m.reason), ("condition", m.condition)]  # fmt: skip
+    if m.ref is not None:
+        fields += [("ref.order_line", m.ref.order_line), ("ref.task", m.ref.task),
+                   ("ref.rma", m.ref.rma), ("ref.count_task", m.ref.count_task)]  # fmt: skip
+    return [(name, value) for name, value in fields if value is not None]
+
+
+def validate(m: WireMovement, payload: str | None = None) -> Invalid | None:
+    """The first thing wrong with a decoded movement, or None.  ``payload``:
+    the JSON it was decoded from, if at hand (a NUL can only arrive as the
+    escape ``\\u0000``, so a payload without one needs no look at each text)."""
     if m.kind not in MOVEMENT_KINDS:
         return Invalid(
             "UNKNOWN_KIND", f"kind: {m.kind!r} is not one of {', '.join(MOVEMENT_KINDS)}"
@@ -323,6 +336,10 @@ def validate(m: WireMovement) -> Invalid | None:
         return Invalid("INVALID_QTY", f"qty: {m.qty} is beyond any real quantity")
     if m.basis is not None and m.basis < 0:
         return Invalid("INVALID_FIELD", "basis: must be 0 or more")
+    if payload is None or "\\u0000" in payload:
+        for name, text in _texts(m):
+            if "\x00" in text:  # no scanner types one; SQLite's length() stops at it
+                return Invalid("INVALID_FIELD", f"{name}: must not contain NUL characters")
     for name, value in (
         ("user", m.user),
         ("item", m.item),

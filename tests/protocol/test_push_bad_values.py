@@ -248,3 +248,34 @@ def test_a_negative_basis_rejects_that_movement_at_once(
         "rejected", "INVALID_FIELD", "basis: must be 0 or more")  # fmt: skip
     assert second["outcome"] == "applied"
     assert stock(client, sim, "SKU-1", "A-01") == 99
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("user", "ana\u0000"),
+        ("item", "SKU-1\u0000"),
+        ("lot", "L\u00001"),
+        ("from", "\u0000A-01"),
+        ("to", "TOTE-1\u0000"),
+        ("note", "box\u0000crushed"),
+        ("reason", "\u0000"),
+        ("ref", {"order_line": "SO-1/1\u0000"}),
+    ],
+)  # fmt: skip
+def test_a_nul_character_in_any_text_rejects_that_movement(
+    client: TestClient, sim: SimDevice, field: str, value: Any
+) -> None:
+    """No scanner types NUL, and SQLite's own text functions stop at one
+    (``length``, the sqlite3 shell show the text cut short): named and rejected."""
+    bad = _record(sim, PICK)
+    bad[field] = value
+    good = _record(sim, PICK)
+    res = _push_json(client, sim, sim.envelope([bad, good]))
+    assert res.status_code == 200, res.text
+    first, second = res.json()["results"]
+    name = "ref.order_line" if field == "ref" else field
+    assert (first["outcome"], first["code"], first["message"]) == (
+        "rejected", "INVALID_FIELD", f"{name}: must not contain NUL characters")  # fmt: skip
+    assert second["outcome"] == "applied"
+    assert stock(client, sim, "SKU-1", "A-01") == 99
