@@ -53,7 +53,35 @@ async def read_json(request: Request, limit: int = MAX_SMALL_BODY) -> dict[str, 
         raise InvalidRequest(TOO_DEEP) from None
     if not isinstance(data, dict):
         raise InvalidRequest("the body must be a JSON object")
+    if b"\\u0000" in body:  # a NUL arrives only as that escape: else none to look for
+        try:
+            where = _nul_at(data, "")
+        except RecursionError:  # nested nearly as deep as msgspec decodes
+            raise InvalidRequest(TOO_DEEP) from None
+        if where is not None:
+            raise InvalidRequest(f"{where} must not contain NUL characters")
     return data
+
+
+def _nul_at(value: Any, path: str) -> str | None:
+    """Where the first NUL in decoded JSON is ("lines[0].item:", "a key"), or None.
+
+    No person or scanner types one, and SQLite's own text functions stop at it."""
+    if isinstance(value, str):
+        return f"{path or 'body'}:" if "\x00" in value else None
+    if isinstance(value, dict):
+        for key, inner in value.items():
+            if "\x00" in key:
+                return "a key"
+            found = _nul_at(inner, f"{path}.{key}" if path else key)
+            if found is not None:
+                return found
+    if isinstance(value, list):
+        for n, inner in enumerate(value):
+            found = _nul_at(inner, f"{path}[{n}]")
+            if found is not None:
+                return found
+    return None
 
 
 def json_response(data: Any, status_code: int = 200) -> Response:

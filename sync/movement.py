@@ -241,8 +241,9 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
         epoch=envelope.epoch,
         device_time_ms=device_time_ms,
         movements=movements,
-        # shown on the fleet page; one longer than registration allows is dropped
-        # (the last one kept), never refused: that would stop the device's queue
+        # shown on the fleet page; one longer than registration allows (or with a
+        # NUL) is dropped (the last one kept), never refused: that would stop the
+        # device's queue
         app_version=_short(envelope.app_version, MAX_APP_VERSION),
         pending=envelope.pending,
         oldest_pending_at=_readable_time(envelope.oldest_pending_at),
@@ -250,7 +251,8 @@ def decode_push(body: bytes, *, max_movements: int = MAX_MOVEMENTS) -> PushReque
 
 
 def _short(text: str | None, limit: int) -> str | None:
-    return text if text is None or len(text) <= limit else None
+    """``text`` if it fits in ``limit`` and holds no NUL, else None."""
+    return text if text is None or (len(text) <= limit and "\x00" not in text) else None
 
 
 def _readable_time(text: str | None) -> str | None:

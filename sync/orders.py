@@ -110,7 +110,21 @@ def check_order(order: OrderIn) -> list[str]:
     for n, line in enumerate(order.lines, 1):
         if not 1 <= line.qty <= 1_000_000:
             problems.append(f"lines[{n}].qty: 1 to 1,000,000")
+    problems += [f"{name}: must not contain NUL characters"
+                 for name, text in _texts(order) if "\x00" in text]  # fmt: skip
     return problems
+
+
+def _texts(order: OrderIn) -> list[tuple[str, str]]:
+    """Every text of an order, by the name its problems give it (no person types
+    a NUL, and SQLite's own text functions stop at one)."""
+    # channel, payment_status, requested_date and country have patterns of their own
+    fields: list[tuple[str, str | None]] = [
+        ("customer", order.customer), ("external_ref", order.external_ref)]  # fmt: skip
+    fields += [(f"ship_to.{f}", getattr(order.ship_to, f))
+               for f in ("name", "line1", "line2", "city", "postcode", "phone")]  # fmt: skip
+    fields += [(f"lines[{n}].item", line.item) for n, line in enumerate(order.lines, 1)]
+    return [(name, text) for name, text in fields if text is not None]
 
 
 def _is_date(text: str) -> bool:

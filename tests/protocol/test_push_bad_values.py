@@ -168,13 +168,15 @@ def test_the_fleet_list_survives_an_unreadable_oldest_pending_at(
     assert (row["pending"], row["oldest_pending_at"]) == (1, None)
 
 
+@pytest.mark.parametrize("version", ["9" * 51, "1.4.3\u0000"])
 def test_an_app_version_longer_than_registration_allows_is_dropped_not_refused(
-    client: TestClient, sim: SimDevice, logged_in: Any
+    client: TestClient, sim: SimDevice, logged_in: Any, version: str
 ) -> None:
+    """Too long, or with a NUL in it (which no text stored should hold)."""
     first = _record(sim, PICK)
     assert _push_json(client, sim, {**sim.envelope([first]), "app_version": "1.4.2"}).is_success
     second = _record(sim, PICK)
-    res = _push_json(client, sim, {**sim.envelope([first, second]), "app_version": "9" * 51})
+    res = _push_json(client, sim, {**sim.envelope([first, second]), "app_version": version})
     assert res.status_code == 200, res.text
     assert [r["outcome"] for r in res.json()["results"]] == ["applied", "applied"]
     logged_in("supervisor")
