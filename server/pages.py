@@ -30,16 +30,27 @@ from server.errors import TooManyAttempts, status_of
 from sync.errors import InvalidRequest, NotFound
 from sync.readback import get_stock
 
-__all__ = ["routes", "render_page", "tell_once", "told", "text_fields", "posted_text"]
+__all__ = [
+    "routes",
+    "render_page",
+    "tell_once",
+    "told",
+    "text_fields",
+    "posted_text",
+    "posted_form",
+]
 
 
 def text_fields(form: FormData) -> dict[str, str]:
     """A posted form's fields, every one text: a file sent in a field (a
     multipart body) is refused, naming it, before anything is done with it (it
-    reached the database as a file: a 500)."""
+    reached the database as a file: a 500), and so is a NUL character in one
+    (nobody types one, and SQLite's own text functions stop at it)."""
     for name, value in form.multi_items():
         if not isinstance(value, str):
             raise InvalidRequest(f"{name}: expected text, not a file")
+        if "\x00" in value or "\x00" in name:
+            raise InvalidRequest(f"{name.replace(chr(0), '')}: must not contain NUL characters")
     return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
@@ -47,6 +58,14 @@ async def posted_text(request: Request) -> dict[str, str]:
     """The posted form's fields as ``text_fields`` takes them (a file sent is closed)."""
     async with request.form() as form:
         return text_fields(form)
+
+
+async def posted_form(request: Request) -> FormData:
+    """The posted form, checked as ``text_fields`` checks it, with every value
+    of a field kept (``getlist``); a file sent is closed."""
+    async with request.form() as form:
+        text_fields(form)
+        return FormData(form.multi_items())
 
 
 def render_page(
@@ -93,7 +112,7 @@ async def login_view(request: Request) -> Response:
             return RedirectResponse(target, status_code=303)
         return render_page(request, "login.html", {"next": target, "username": "", "error": None})
 
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     target = safe_next(form.get("next"))
     username = form.get("username")
@@ -114,7 +133,7 @@ async def login_view(request: Request) -> Response:
 
 @allow(*ANY_ROLE)
 async def logout_view(request: Request) -> Response:
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     await forget_session_subscription(request)
     end_session(request)

@@ -22,7 +22,7 @@ from server.api_fleet import revoke_and_record
 from server.auth import allow, check_csrf
 from server.enrol_qr import enrolment_url, qr_svg
 from server.errors import status_of
-from server.pages import posted_text, render_page
+from server.pages import posted_form, posted_text, render_page
 from sync.audit import EVENTS, AuditFilter, record, search
 from sync.bulk_accept import bulk_accept
 from sync.conflicts import ConflictFilter, conflict_detail, list_conflicts, parse_conflict_id
@@ -165,7 +165,7 @@ async def bulk_accept_form(request: Request) -> Response:
     neither a URL nor the session cookie.  A resent form (a reload) carries the
     same batch id, so it replays the same outcome and posts nothing more.
     """
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     ids = [v for v in form.getlist("ids") if isinstance(v, str)]
     try:

@@ -22,6 +22,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
+from server.pages import posted_form
 from server.pages import render_page as render
 from sync.errors import InvalidRequest, NotFound, ShelfsyncError
 from sync.ids import parse_number
@@ -83,7 +84,7 @@ async def show_order(
 
 @allow(*MANAGERS)
 async def cancel_page(request: Request) -> Response:
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     number = request.path_params["number"]
     try:
@@ -183,7 +184,7 @@ def _form_context(values: dict[str, Any], errors: dict[str, str]) -> dict[str, A
 async def form_page(request: Request) -> Response:
     if request.method == "GET":
         return render(request, "orders_new.html", _form_context(_blank_form(), {}))
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     values = _read_form(form)
     order, errors, rows = _to_order(values)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
-from server.pages import render_page, tell_once, told
+from server.pages import posted_form, render_page, tell_once, told
 from sync.errors import InvalidRequest, ShelfsyncError
 from sync.ids import parse_number
 from sync.kinds import RETURN_CONDITIONS, RETURN_DISPOSITIONS
@@ -47,7 +47,7 @@ async def returns_rma_view(request: Request) -> Response:
     # (a wedge scanner would type after what is left in the field)
     sent = {"qty": "1"}
     if request.method == "POST":
-        form = await request.form()
+        form = await posted_form(request)
         check_csrf(request, form.get("csrf"))
         fields = ("qty", "condition", "disposition", "bin")
         sent = {name: str(form.get(name) or "") for name in fields}

@@ -19,6 +19,7 @@ from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, check_csrf
 from server.errors import status_of
+from server.pages import posted_form
 from server.pages import render_page as render
 from server.pages_orders import show_order
 from sync.errors import NotFound, ShelfsyncError
@@ -97,7 +98,7 @@ async def rma_form_page(request: Request) -> Response:
     errors: dict[str, str] = {}
     status_code = 200
     if request.method == "POST":
-        form = await request.form()
+        form = await posted_form(request)
         check_csrf(request, form.get("csrf"))
         values, errors, wanted = _read_rma_form(form, lines)
         if not errors:
@@ -135,7 +136,7 @@ async def rma_page(request: Request) -> Response:
 @allow(*MANAGERS)
 async def refund_page(request: Request) -> Response:
     number = request.path_params["number"]
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     try:
         await request.app.state.store.awrite(set_refund, number, form.get("status"),
@@ -150,7 +151,7 @@ async def refund_page(request: Request) -> Response:
 @allow(*MANAGERS)
 async def delivered_page(request: Request) -> Response:
     number = request.path_params["number"]
-    form = await request.form()
+    form = await posted_form(request)
     check_csrf(request, form.get("csrf"))
     store = request.app.state.store
     try:

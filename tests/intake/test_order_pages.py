@@ -153,3 +153,27 @@ def test_a_manager_cancels_from_the_order_page(client: TestClient, manager: User
     after = client.get(f"/orders/{number}").text
     assert '<dd id="status">cancelled</dd>' in after and "Cancel this order" not in after
     assert client.get(f"/api/orders/{number}").json()["lines"][0]["reserved"] == 0
+
+
+def test_a_nul_or_a_file_in_a_page_form_is_refused_and_nothing_is_done(
+    client: TestClient, manager: User, warehouse: Store
+) -> None:
+    number = _make(client, "X-NUL", 5)
+    csrf = _CSRF.search(client.get(f"/orders/{number}").text)
+    assert csrf
+    nul = client.post(f"/orders/{number}/cancel", data={"csrf": csrf[1], "reason": "called\x00"})
+    assert nul.status_code == 400, nul.text
+    assert "reason: must not contain NUL characters" in nul.text
+    sent = client.post(f"/orders/{number}/cancel", data={"csrf": csrf[1]},
+                       files={"reason": ("why.txt", b"called", "text/plain")})  # fmt: skip
+    assert sent.status_code == 400, sent.text
+    assert "reason: expected text, not a file" in sent.text
+    assert client.get(f"/api/orders/{number}").json()["status"] != "cancelled"
+
+    made = client.post("/orders/new", data=form(client, customer="Ada\x00 Lovelace"))
+    assert made.status_code == 400, made.text
+    assert "customer: must not contain NUL characters" in made.text
+    phone = warehouse.read(
+        lambda c: c.execute("SELECT count(*) FROM orders WHERE channel = 'phone'").fetchone()[0]
+    )
+    assert phone == 0
