@@ -1,10 +1,9 @@
 // Look-up: scan anything and see what it is, where it is and how many, from
 // the device's copy: server stock as last pulled, and this device's movements
-// that pull did not include yet (seq above the device_last_seq it carried,
-// kept as pulled_device_seq):
-// not sent, or sent and posted since.  One the server already had when it
-// answered the pull is in its stock, and is not added again.  What is shown
-// is drawn again when a pull brings stock.
+// that pull did not include yet, not sent or sent since (seq above the
+// device_last_seq the pull carried, kept as pulled_device_seq).  One the
+// server already had when it answered the pull is in its stock, and is not
+// added again.  What is shown is drawn again when a pull brings stock.
 
 import { h } from "../ui.js";
 
