@@ -232,20 +232,28 @@ def test_a_lot_tracked_item_is_counted_only_with_its_lot(
     sup.close()
 
 
+def _serial_free_count(
+    signed_in: Any, live_server: LiveServer, tmp_path: Path, *, skip: int
+) -> tuple[Any, Page, dict[str, Any]]:
+    """The serial item imported, and the counter's app offline on a free count
+    of a stocked bin: (their context, the page, that bin's stocked item)."""
+    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
+    (bin_of,) = stocked_items(live_server.db, 1, skip=skip)
+    context = signed_in("counter", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, live_server.url, "count")
+    context.set_offline(True)
+    page.locator("#free-count").click()
+    scan(page, bin_of["bin_barcode"])
+    return context, page, bin_of
+
+
 def test_a_serial_tracked_item_is_counted_only_with_its_serial(
     signed_in: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
     url = live_server.url
-    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
-    (bin_of,) = stocked_items(live_server.db, 1, skip=148)
     sup, api = supervisor(signed_in)
-
-    context = signed_in("counter", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, "count")
-    context.set_offline(True)
-    page.locator("#free-count").click()
-    scan(page, bin_of["bin_barcode"])
+    context, page, bin_of = _serial_free_count(signed_in, live_server, tmp_path, skip=148)
     scan(page, SERIAL_EAN)
     expect(page.locator("#flash")).to_contain_text(f"{SERIAL_SKU} is tracked by serial")
     expect(page.locator(".line")).to_have_count(0)
@@ -270,16 +278,8 @@ def test_a_serial_counts_one_unit_however_often_it_is_scanned(
     signed_in: Any, live_server: LiveServer, tmp_path: Path
 ) -> None:
     url = live_server.url
-    import_serial_item(live_server.db, tmp_path, SERIAL_SKU, SERIAL_EAN)
-    (bin_of,) = stocked_items(live_server.db, 1, skip=149)
     sup, api = supervisor(signed_in)
-
-    context = signed_in("counter", viewport=PHONE)
-    page = context.new_page()
-    open_app(page, url, "count")
-    context.set_offline(True)
-    page.locator("#free-count").click()
-    scan(page, bin_of["bin_barcode"])
+    context, page, bin_of = _serial_free_count(signed_in, live_server, tmp_path, skip=149)
     flash = page.locator("#flash")
     scan(page, gs1(SERIAL_EAN, "21", "SN-E2E-2"))
     line = page.locator(f".line[data-item='{SERIAL_SKU}'][data-serial='SN-E2E-2']")

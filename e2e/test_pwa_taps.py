@@ -156,6 +156,22 @@ def test_a_reload_in_the_middle_of_a_move_goes_on_with_the_move(
     context.close()
 
 
+def _two_received_offline_then_look_up(
+    signed_in: Any, live_server: LiveServer, item: dict[str, Any]
+) -> tuple[Any, Page]:
+    """Offline, two of ``item`` received at DOCK-2, then the Look up screen."""
+    url, db = live_server.url, live_server.db
+    context, page = app_page(signed_in, url, "receive")
+    context.set_offline(True)
+    scan(page, location_barcode(db, "DOCK-2"))
+    scan(page, item["ean"])
+    scan(page, item["ean"])
+    expect(page.locator("#pending")).to_have_text("2 to send")
+    page.goto(f"{url}/app#lookup")
+    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    return context, page
+
+
 def test_look_up_adds_what_is_not_sent_in_places_without_server_stock(
     signed_in: Any, live_server: LiveServer
 ) -> None:
@@ -164,15 +180,7 @@ def test_look_up_adds_what_is_not_sent_in_places_without_server_stock(
     sup, api = supervisor(signed_in)
     rows = [r for r in api.get(f"{url}/api/stock", params={"item": item["sku"]}).json()["stock"]
             if r["on_hand"] != 0 and r["location"] != "DOCK-2"]  # fmt: skip
-    context, page = app_page(signed_in, url, "receive")
-    context.set_offline(True)
-    scan(page, location_barcode(db, "DOCK-2"))
-    scan(page, item["ean"])
-    scan(page, item["ean"])
-    expect(page.locator("#pending")).to_have_text("2 to send")
-
-    page.goto(f"{url}/app#lookup")
-    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    context, page = _two_received_offline_then_look_up(signed_in, live_server, item)
     scan(page, item["ean"])
     result = page.locator("#lookup-result")
     dock = result.locator("tr", has_text="DOCK-2")
@@ -195,14 +203,7 @@ def test_look_up_is_drawn_again_after_a_sync_and_counts_a_sent_movement_once(
     (item,) = stocked_items(db, 1, skip=107)
     sup, api = supervisor(signed_in)
     dock_before = on_hand(api, url, item["sku"], "DOCK-2")
-    context, page = app_page(signed_in, url, "receive")
-    context.set_offline(True)
-    scan(page, location_barcode(db, "DOCK-2"))
-    scan(page, item["ean"])
-    scan(page, item["ean"])
-    expect(page.locator("#pending")).to_have_text("2 to send")
-    page.goto(f"{url}/app#lookup")
-    page.wait_for_function("window.shelfsync && window.shelfsync.ready")
+    context, page = _two_received_offline_then_look_up(signed_in, live_server, item)
     scan(page, location_barcode(db, "DOCK-2"))
     row = page.locator("#lookup-result tr", has_text=item["sku"])
     expect(row).to_contain_text(f"{dock_before + 2} (+2 not synced)")

@@ -152,14 +152,9 @@ class Merger:
             self.posting_seq = None
 
     def _decide(
-        self,
-        m: WireMovement | None,
-        pos: Position,
-        decode_error: str | None,
-        payload: str | None = None,
+        self, m: WireMovement | None, pos: Position, error: str | None, payload: str | None = None
     ) -> tuple[Result, Names]:
-        """A movement's outcome, its effects written through the Poster
-        (``payload``: the JSON ``m`` was decoded from, when at hand)."""
+        """A movement's outcome, its effects written through the Poster (``payload``: its JSON)."""
         result = Result(pos.movement_id, pos.seq, "applied", pos.server_seq)
         item_id: int | None = None
         lot = ""
@@ -167,7 +162,7 @@ class Merger:
         units: int | None = None
         try:
             if m is None:
-                raise _Stop("rejected", "INVALID_FIELD", decode_error or "invalid movement")
+                raise _Stop("rejected", "INVALID_FIELD", error or "invalid movement")
             invalid = validate(m, payload)
             if invalid is not None:
                 raise _Stop("rejected", invalid.code, invalid.message)
