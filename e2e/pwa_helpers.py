@@ -28,6 +28,7 @@ __all__ = [
     "wait_synced",
     "app_page",
     "receive_one",
+    "counting_one",
     "sync_now",
     "pending",
     "on_hand",
@@ -157,6 +158,23 @@ def receive_one(page: Page, code: str) -> None:
     scan(page, "DOCK-1")
     scan(page, code)
     expect(page.locator("#pending")).to_have_text("1 to send")
+
+
+def counting_one(
+    signed_in: Callable[..., BrowserContext], db: Path, url: str, skip: int
+) -> tuple[BrowserContext, Page, dict[str, Any]]:
+    """A counter's phone, offline, counting the ``skip``-th stocked item (see
+    ``stocked_items``) in its bin: one unit scanned."""
+    (item,) = stocked_items(db, 1, skip=skip)
+    context = signed_in("counter", viewport=PHONE)
+    page = context.new_page()
+    open_app(page, url, "count")
+    context.set_offline(True)
+    scan(page, item["bin_barcode"])
+    expect(page.locator("#flash")).to_have_text(f"Counting {item['bin']}: scan each item")
+    scan(page, item["ean"])
+    expect(page.get_by_label(f"Counted {item['sku']}", exact=True)).to_have_value("1")
+    return context, page, item
 
 
 def wait_synced(page: Page, timeout: float = 20000) -> None:

@@ -14,7 +14,7 @@
 //
 // Two ways a scan could land elsewhere are caught.  A screen drawn again
 // removes the field that had the focus, and the browser leaves the focus on
-// the page itself without a blur: a key typed then goes to the scan field.
+// the page itself: a key typed then goes to the scan field.
 // A person who tapped a quantity field (data-quantity), typed a number and
 // scanned before finishing would make the scan that number: a burst of keys
 // a few milliseconds apart ending in Enter or Tab (a wedge types far faster
@@ -133,7 +133,8 @@ export function createScanner(input, handle) {
     if (field.value !== before) field.dispatchEvent(new Event("change", { bubbles: true }));
     before = field.value;
     input.focus({ preventScroll: true });
-    submit(burst, "wedge");
+    // after the number typed before it, which the field takes in a microtask
+    queueMicrotask(() => submit(burst, "wedge"));
   }, true);
 
   return { submit, settle, refocus, pending: () => queue.length + (draining ? 1 : 0) };

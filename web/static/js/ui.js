@@ -38,21 +38,54 @@ export function tapOnce(run, action) {
 // whole number >= 0: − and + step from the quantity then, after any scan still
 // being handled (the drawn value may be a scan or a tap behind), and a typed
 // number replaces it.
-export function qtyControl(value, onChange, label = "Quantity") {
+//
+// `key` names what the quantity is of (a line, a task; the label by default).
+// A screen is drawn again while a number is being typed into it: after a
+// scan's confirmation, when a pull lands.  The field typed into goes (Chromium
+// fires change and blur as it goes, or only blur), so the control drawn for
+// the same key in that drawing takes over what was typed, and the focus.  The
+// number is taken at Enter, a change or leaving the field, once, after the
+// script that fired the event (a field a drawing removed takes nothing), and
+// only if it is not the number the field was drawn with.
+export function qtyControl(value, onChange, label = "Quantity", key = label) {
+  const take = () => queueMicrotask(() => {
+    if (typing?.input !== input) return; // nothing typed, taken, or taken over
+    const { from } = typing;
+    typing = null;
+    if (!input.isConnected || input.value === from) return; // removed, or nothing new
+    const typed = Math.max(0, Math.floor(Number(input.value) || 0));
+    onChange(() => typed);
+  });
   const input = h("input", {
     type: "number", inputmode: "numeric", min: "0", step: "1", value: String(value),
     "aria-label": label, class: "qty-input", dataset: { quantity: "" },
-    onchange: () => {
-      const typed = Math.max(0, Math.floor(Number(input.value) || 0));
-      onChange(() => typed);
-    },
+    oninput: () => (typing = typing?.input === input ? typing : { key, input, from: input.defaultValue }),
+    onkeydown: (event) => event.key === "Enter" && take(),
+    onchange: take,
+    onblur: take,
   });
+  takeOverTyping(input, key);
   return h(
     "div", { class: "qty" },
     h("button", { type: "button", class: "qty-btn", "aria-label": `${label} minus one`, onclick: () => onChange((now) => Math.max(0, now - 1)) }, "−"),
     input,
     h("button", { type: "button", class: "qty-btn", "aria-label": `${label} plus one`, onclick: () => onChange((now) => now + 1) }, "+"),
   );
+}
+
+// The number being typed into a quantity and not yet taken: {key, input, from},
+// `from` the number its field was drawn with.
+let typing = null;
+
+function takeOverTyping(input, key) {
+  const was = typing;
+  if (!was || was.key !== key || was.input.isConnected || was.input.value === was.from) return;
+  input.value = was.input.value;
+  typing = { ...was, input };
+  queueMicrotask(() => {
+    const active = document.activeElement;
+    if (input.isConnected && (!active || active === document.body)) input.focus({ preventScroll: true });
+  });
 }
 
 export function itemLabel(catalog, sku) {

@@ -74,9 +74,9 @@ export function create(ctx) {
   // Before the bin is scanned: what to say to an item scan, a quantity, Submit.
   const binFirst = () => (draft.taskBin ? `Scan bin ${draft.taskBin} first (or type ${draft.taskBin})` : "Scan the bin first");
 
-  async function expected(line) {
+  async function expected(line, bin) {
     const rows = await db.byIndex("stock", "item", line.item);
-    const row = rows.find((r) => r.location === draft.bin && r.lot === (keyOf(line) || ""));
+    const row = rows.find((r) => r.location === bin && r.lot === (keyOf(line) || ""));
     return row ? row.on_hand : 0;
   }
 
@@ -108,7 +108,13 @@ export function create(ctx) {
     for (const task of counts) el.append(taskButton(task));
   }
 
+  // The book quantities are read first, then the screen is drawn in one go: a
+  // quantity being typed is carried into the field drawn in its place (qtyControl).
   async function renderDraft() {
+    const books = new Map();
+    const { bin } = draft;
+    if (!draft.blind && bin) for (const line of draft.lines) books.set(line, await expected(line, bin));
+    if (!draft) return; // submitted or cancelled meanwhile: drawn by then
     const task = draftTask();
     const prompt = draft.bin ? `Bin ${draft.bin}: scan each item` : draft.taskBin ? `Scan bin ${draft.taskBin}` : "Scan the bin";
     el.replaceChildren(
@@ -118,12 +124,12 @@ export function create(ctx) {
     );
     const lines = h("div", { class: "lines" });
     for (const line of draft.lines) {
-      const book = draft.blind || !draft.bin ? null : await expected(line);
+      const book = books.get(line) ?? null;
       lines.append(
         h("div", { class: "card line", dataset: { item: line.item, lot: line.lot || "", serial: line.serial || "" } },
           h("div", { class: "item-name" }, itemLabel(catalog, line.item), line.lot ? ` · lot ${line.lot}` : "", line.serial ? ` · serial ${line.serial}` : ""),
           book === null ? null : h("div", { class: "muted expected" }, `Book: ${book}`),
-          qtyControl(line.qty, (next) => ctx.act(() => setQty(line, next)), `Counted ${line.item}`),
+          qtyControl(line.qty, (next) => ctx.act(() => setQty(line, next)), `Counted ${line.item}`, `count ${draft.task} ${line.item} ${keyOf(line)}`),
           ownLine(task, line) ? null
             : h("button", { type: "button", class: "secondary remove-line", "aria-label": `Remove ${line.item}`, onclick: tapOnce(ctx.act, () => removeLine(line)) }, "Remove"),
         ),

@@ -215,7 +215,7 @@ export function create(ctx) {
         before ? h("p", { class: "muted", id: "picked-before" }, `${before} of ${task.qty} picked already`) : null,
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Picked"),
-          qtyControl(units, (next) => ctx.act(() => typed(task, next)), "Picked")),
+          qtyControl(units, (next) => ctx.act(() => typed(task, next)), "Picked", `pick ${task.id}`)),
       ),
       h("div", { class: "actions" },
         h("button", { type: "button", id: "confirm-pick", disabled: units <= 0, onclick: tapOnce(ctx.act, () => confirm(task, null)) }, `Confirm ${units}`),

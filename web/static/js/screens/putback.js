@@ -62,7 +62,7 @@ export function create(ctx) {
           h("span", { class: "label" }, " into "), h("strong", { class: "bin" }, task.to)),
         h("p", { class: "prompt", id: "prompt" }, prompt),
         h("div", { class: "row" }, h("span", { class: "label" }, "Taken"),
-          qtyControl(draft.units, (next) => ctx.act(() => taken(task, next)), "Taken")),
+          qtyControl(draft.units, (next) => ctx.act(() => taken(task, next)), "Taken", `put back ${task.id}`)),
       ),
     );
   }

@@ -50,7 +50,7 @@ export function create(ctx) {
         h("div", { class: "card" },
           h("div", {}, `From ${move.from}`),
           h("div", { class: "item-name" }, itemLabel(catalog, move.item), move.lot ? ` · lot ${move.lot}` : ""),
-          qtyControl(move.qty, (next) => ctx.act(() => setQty(next)), "Moving"),
+          qtyControl(move.qty, (next) => ctx.act(() => setQty(next)), "Moving", `move ${move.from} ${move.item} ${move.lot}`),
         ),
       );
     }

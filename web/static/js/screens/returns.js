@@ -97,7 +97,7 @@ export function create(ctx) {
       el.append(h("div", { class: "card task", dataset: { step } },
         h("div", { class: "item-name" }, itemLabel(catalog, draft.item), draft.lot ? ` · lot ${draft.lot}` : ""),
         h("div", { class: "row" }, h("span", { class: "label" }, "Returned"),
-          qtyControl(draft.qty, (next) => ctx.act(() => setQty(next)), "Returned")),
+          qtyControl(draft.qty, (next) => ctx.act(() => setQty(next)), "Returned", `return ${draft.item} ${draft.lot}`)),
         draft.grade ? h("p", {}, `Condition: ${draft.grade}`) : null));
     }
     if (draft.item && (step === "item" || step === "grade")) {
