@@ -163,7 +163,7 @@ def notifications(
 ) -> list[dict[str, Any]]:
     """The notifications the service worker shows (by tag), once there are ``count``
     and ``until`` holds for them."""
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30  # a CI run once saw a push unshown after 15 s
     while True:
         shown: list[dict[str, Any]] = sorted(
             page.evaluate(
