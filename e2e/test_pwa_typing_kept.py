@@ -5,6 +5,8 @@ The Count screen is drawn again after each scan (after its confirmation's
 frame) and whenever a pull brings tasks.  A number half typed then went with
 the field it was typed into: the field drawn in its place showed the quantity
 before, no field had the focus, and the Enter that followed stored nothing.
+A number past any real quantity is refused as it is typed, not stored to be
+rejected by the server later.
 """
 
 from __future__ import annotations
@@ -88,4 +90,24 @@ def test_a_scan_while_a_number_is_typed_counts_after_the_number(
     expect(page.locator("#flash")).to_have_text(f"{item['sku']}: 6")  # 5 counted, then one more
     until_stored(page, 6)
     expect(field).to_have_value("6")
+    context.close()
+
+
+def test_a_number_past_any_real_quantity_is_refused_as_typed(
+    signed_in: Any, live_server: LiveServer
+) -> None:
+    context, page, item = counting_one(signed_in, live_server.db, live_server.url, skip=172)
+    field = page.get_by_label(f"Counted {item['sku']}", exact=True)
+    field.fill("40000000000")  # a finger resting on the 0
+    field.press("Enter")
+    flash = page.locator("#flash")
+    expect(flash).to_have_text(
+        "Not taken: 40,000,000,000 is more than any real quantity (at most 1,000,000,000)"
+    )
+    expect(flash).to_have_attribute("data-kind", "warn")
+    expect(field).to_have_value("1")  # the count there is
+    until_stored(page, 1)
+    field.fill("1000000000")  # the most there may be is taken
+    field.press("Enter")
+    until_stored(page, 1_000_000_000)
     context.close()

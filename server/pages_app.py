@@ -21,6 +21,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from server.auth import ANY_ROLE, allow, csrf_token, public
+from sync.movement import MAX_QTY
 
 __all__ = ["routes", "shell_files", "shell_version", "MANIFEST"]
 
@@ -94,6 +95,7 @@ async def app_view(request: Request) -> Response:
             "user": user,
             "csrf": csrf_token(request),
             "version": shell_version(),
+            "max_qty": MAX_QTY,
             "modules": [url for url in shell_files() if url.endswith(".js")],
         },
     )

@@ -64,6 +64,7 @@ async function boot() {
       }
     });
   const ctx = { catalog, movements, feedback: shown, db, sync, act, refocus: () => scanner.refocus() };
+  document.addEventListener("qty-refused", (event) => shown("warn", event.detail)); // ui.qtyControl
   const screens = {};
   for (const [name, module] of Object.entries(SCREENS)) {
     screens[name] = module.create(ctx);

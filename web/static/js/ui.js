@@ -54,11 +54,18 @@ export function qtyControl(value, onChange, label = "Quantity", key = label) {
     typing = null;
     if (!input.isConnected || input.value === from) return; // removed, or nothing new
     const typed = Math.max(0, Math.floor(Number(input.value) || 0));
+    if (typed > MAX_QTY) {
+      input.value = input.defaultValue; // the quantity there is, not the refused one
+      const detail = `Not taken: ${typed.toLocaleString("en")} is more than any real quantity (at most ${MAX_QTY.toLocaleString("en")})`;
+      input.dispatchEvent(new CustomEvent("qty-refused", { bubbles: true, detail }));
+      return;
+    }
     onChange(() => typed);
   });
   const input = h("input", {
     type: "number", inputmode: "numeric", min: "0", step: "1", value: String(value),
     "aria-label": label, class: "qty-input", dataset: { quantity: "" },
+    max: Number.isFinite(MAX_QTY) ? String(MAX_QTY) : null,
     oninput: () => (typing = typing?.input === input ? typing : { key, input, from: input.defaultValue }),
     onkeydown: (event) => event.key === "Enter" && take(),
     onchange: take,
@@ -72,6 +79,11 @@ export function qtyControl(value, onChange, label = "Quantity", key = label) {
     h("button", { type: "button", class: "qty-btn", "aria-label": `${label} plus one`, onclick: () => onChange((now) => now + 1) }, "+"),
   );
 }
+
+// The most a movement may carry (sync/movement.py's MAX_QTY, given by the page):
+// a number typed past it (a finger held on a key) is refused at once, not
+// stored and rejected by the server later.  The app shows why.
+const MAX_QTY = Number(globalThis.document?.body?.dataset.maxQty) || Infinity;
 
 // The number being typed into a quantity and not yet taken: {key, input, from},
 // `from` the number its field was drawn with.
